@@ -11,7 +11,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from heed.core.errors import ApplicationError
 
 
-def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, fields: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     return {"code": code, "message": message, "fields": fields or {}}
 
 
@@ -65,7 +67,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {400: "bad_request", 403: "permission_denied", 404: "not_found", 405: "method_not_allowed"}
+        code = {
+            400: "bad_request",
+            403: "permission_denied",
+            404: "not_found",
+            405: "method_not_allowed",
+        }
         return api.create_response(
             request,
             error_body(code.get(exc.status_code, "error"), str(exc.message)),

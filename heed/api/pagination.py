@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
@@ -21,12 +22,13 @@ class Page(PaginationBase):
         page_size: int
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: Input, **params: Any
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
         offset = (pagination.page - 1) * pagination.page_size
+        count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
         return {
             "items": list(queryset[offset : offset + pagination.page_size]),
-            "count": queryset.count(),
+            "count": count,
             "page": pagination.page,
             "page_size": pagination.page_size,
         }

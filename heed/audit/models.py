@@ -41,4 +41,6 @@ class AuditHead(models.Model):
     last_hash = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [models.CheckConstraint(name="audit_head_single_row", condition=models.Q(id=1))]
+        constraints = [
+            models.CheckConstraint(name="audit_head_single_row", condition=models.Q(id=1))
+        ]

@@ -25,9 +25,9 @@ def verify_chain(batch_size: int = 5000) -> VerifyResult:
     fields = ("id", "hash", *CHAINED_FIELDS)
     while True:
         rows = list(
-            AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq").values(*fields)[
-                :batch_size
-            ]
+            AuditEvent.objects.filter(seq__gte=expected_seq)
+            .order_by("seq")
+            .values(*fields)[:batch_size]
         )
         if not rows:
             break
@@ -38,8 +38,7 @@ def verify_chain(batch_size: int = 5000) -> VerifyResult:
                     checked,
                     expected_seq,
                     row["id"],
-                    f"event #{expected_seq} is missing (next present is #{row['seq']}): "
-                    "deleted",
+                    f"event #{expected_seq} is missing (next present is #{row['seq']}): deleted",
                 )
             if row["prev_hash"] != expected_prev:
                 return VerifyResult(

@@ -8,9 +8,9 @@ scope, so ids cannot be probed.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 
 from heed.core.errors import NotFound
@@ -18,12 +18,8 @@ from heed.core.errors import NotFound
 M = TypeVar("M", bound=models.Model)
 
 
-class ScopedQuerySet(Protocol[M]):  # pragma: no cover - typing only
-    def for_user(self, user: Any) -> models.QuerySet[M]: ...
-
-
 def get_scoped_or_404(queryset: models.QuerySet[M], pk: Any) -> M:
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+    except (ObjectDoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound()

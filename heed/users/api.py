@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
@@ -36,6 +37,10 @@ class UserOut(Schema):
     team_id: int | None
     agency_id: int | None
     is_active: bool
+
+    @staticmethod
+    def resolve_full_name(obj: User) -> str:
+        return obj.get_full_name()
 
 
 class ApiKeyOut(Schema):
@@ -83,9 +88,9 @@ def me(request: HttpRequest) -> dict[str, object]:
 
 @router.get("/users", response={200: list[UserOut], 403: ErrorOut}, summary="Staff in scope")
 @paginate(Page)
-def list_users(request: HttpRequest) -> list[dict[str, object]]:
+def list_users(request: HttpRequest) -> QuerySet[User]:
     require(request, "users.view")
-    return [_user_out(u) for u in user_list_for_user(request.user)]
+    return user_list_for_user(request.user)
 
 
 @router.get("/users/{user_id}", response={200: UserOut, 403: ErrorOut, 404: ErrorOut})

@@ -133,7 +133,7 @@ class User(AbstractUser):
     )
     employee_number = models.CharField(_("employee number"), max_length=40, blank=True)
 
-    objects = HeedUserManager()
+    objects = HeedUserManager()  # type: ignore[misc]
 
     class Meta:
         ordering = ["username"]

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
 from django.db.models import Count, Q
@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heed.audit.models import AuditEvent
+from heed.core.modules import module_exists
 from heed.core.roles import has_permission
 from heed.tasks.models import TaskRun
 from heed.users.models import Agency, ApiKey, Team, User
@@ -34,11 +35,9 @@ def _foundation(user: Any) -> list[dict[str, Any]]:
     if has_permission(user, "users.manage"):
         found.append({"label": _("Teams"), "value": Team.objects.count(), "url": "/admin/teams/"})
         found.append({"label": _("Agencies"), "value": Agency.objects.count()})
-        found.append(
-            {"label": _("Active API keys"), "value": ApiKey.objects.active().count()}
-        )
+        found.append({"label": _("Active API keys"), "value": ApiKey.objects.active().count()})
     if has_permission(user, "audit.view"):
-        since = timezone.now() - timezone.timedelta(days=1)
+        since = timezone.now() - timedelta(days=1)
         found.append(
             {
                 "label": _("Audit events (24 h)"),
@@ -82,7 +81,7 @@ def _failed_logins_since(since: Any) -> int:
 def widgets_for(user: Any) -> list[dict[str, Any]]:
     found = []
     for module_name in HOME_MODULES:
-        if find_spec(module_name) is None:
+        if not module_exists(module_name):
             continue
         found.extend(import_module(module_name).widgets(user))
     return found + _foundation(user)
