@@ -283,10 +283,17 @@ API_RATE_LIMIT_PER_MINUTE = env_int("HEED_API_RATE_LIMIT_PER_MINUTE", 600)
 NINJA_PAGINATION_PER_PAGE = 50
 
 # --- Logging ------------------------------------------------------------------------------
+# Deployments log one JSON object per line (structlog); the demo logs readable lines.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "heed.core.logging.json_formatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain" if DEBUG else "json"}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("HEED_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
