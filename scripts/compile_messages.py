@@ -17,8 +17,10 @@ def main() -> int:
         po.save_as_mofile(str(po_path.with_suffix(".mo")))
         untranslated = len(po.untranslated_entries())
         fuzzy = len(po.fuzzy_entries())
-        print(f"{po_path.relative_to(ROOT)}: {po.percent_translated()}% translated"
-              f" ({untranslated} untranslated, {fuzzy} fuzzy)")
+        print(
+            f"{po_path.relative_to(ROOT)}: {po.percent_translated()}% translated"
+            f" ({untranslated} untranslated, {fuzzy} fuzzy)"
+        )
         count += 1
     if not count:
         print("no catalogs found", file=sys.stderr)

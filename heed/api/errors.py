@@ -78,3 +78,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             error_body(code.get(exc.status_code, "error"), str(exc.message)),
             status=exc.status_code,
         )
+
+
+def unknown_api_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """``/api/v1/<anything unknown>``: a 404 in the API's error format, not an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body("not_found", "Not found."), status=404)

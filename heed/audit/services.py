@@ -58,7 +58,9 @@ def record(
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_id = target.pk
-    with transaction.atomic():
+    # savepoint=False: inside a service's transaction this joins it (no extra round trips);
+    # on its own it is a transaction of its own.
+    with transaction.atomic(savepoint=False):
         head = AuditHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
             AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})

@@ -15,8 +15,14 @@ class TaskRunQuerySet(models.QuerySet["TaskRun"]):
 
         if not getattr(user, "is_authenticated", False):
             return self.none()
-        if has_permission(user, "tasks.view"):
+        from heed.users.models import SCOPE_WIDE_ROLES
+
+        # Back-office roles oversee every run; everyone else sees the runs they started.
+        if has_permission(user, "tasks.view") and user.role in SCOPE_WIDE_ROLES:
             return self.all()
+        if has_permission(user, "tasks.view") and user.team_id is not None:
+            # A team lead follows the runs their team started.
+            return self.filter(created_by__team_id=user.team_id)
         return self.filter(created_by_id=user.pk)
 
 

@@ -94,9 +94,9 @@ def list_users(request: HttpRequest) -> QuerySet[User]:
 
 
 @router.get("/users/{user_id}", response={200: UserOut, 403: ErrorOut, 404: ErrorOut})
-def get_user(request: HttpRequest, user_id: int) -> dict[str, object]:
+def get_user(request: HttpRequest, user_id: int) -> User:
     require(request, "users.view")
-    return _user_out(user_get_for_user(request.user, user_id))
+    return user_get_for_user(request.user, user_id)
 
 
 @router.get("/api-keys", response={200: list[ApiKeyOut]}, summary="API keys in scope")

@@ -29,7 +29,9 @@ def user_list_for_user(user: Any) -> QuerySet[User]:
 
 
 def team_list_with_counts(user: Any) -> QuerySet[Team]:
-    return Team.objects.for_user(user).select_related("lead").annotate(member_count=Count("members"))
+    return (
+        Team.objects.for_user(user).select_related("lead").annotate(member_count=Count("members"))
+    )
 
 
 def agency_list_with_counts(user: Any) -> QuerySet[Agency]:

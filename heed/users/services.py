@@ -74,7 +74,11 @@ def user_create(
         action="user.created",
         actor=actor or "system:cli",
         target=user,
-        changes={"role": role, "team": getattr(team, "pk", None), "agency": getattr(agency, "pk", None)},
+        changes={
+            "role": role,
+            "team": getattr(team, "pk", None),
+            "agency": getattr(agency, "pk", None),
+        },
     )
     return user
 
@@ -96,13 +100,24 @@ def user_update_membership(
         raise ApplicationError(
             "You cannot change your own role or deactivate yourself.", "self_change"
         )
-    before = {"role": user.role, "team": user.team_id, "agency": user.agency_id, "is_active": user.is_active}
+    before = {
+        "role": user.role,
+        "team": user.team_id,
+        "agency": user.agency_id,
+        "is_active": user.is_active,
+    }
     user.role, user.team, user.agency, user.is_active = role, team, agency, is_active
     user.save(update_fields=["role", "team", "agency", "is_active"])
     after = {"role": role, "team": user.team_id, "agency": user.agency_id, "is_active": is_active}
     changed = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changed:
-        record(action="user.membership_changed", actor=actor, target=user, changes=changed, reason=reason)
+        record(
+            action="user.membership_changed",
+            actor=actor,
+            target=user,
+            changes=changed,
+            reason=reason,
+        )
     return user
 
 
@@ -123,7 +138,9 @@ def team_create(*, actor: Any, name: str, lead: User | None = None) -> Team:
     if not name:
         raise ApplicationError("A team needs a name.", fields={"name": ["required"]})
     if Team.objects.filter(name=name).exists():
-        raise ApplicationError("A team with this name exists.", "duplicate", fields={"name": ["taken"]})
+        raise ApplicationError(
+            "A team with this name exists.", "duplicate", fields={"name": ["taken"]}
+        )
     team = Team.objects.create(name=name, lead=lead)
     record(action="team.created", actor=actor or "system:cli", target=team, changes={"name": name})
     return team
@@ -134,12 +151,20 @@ def agency_create(*, actor: Any, code: str, name: str, contact_email: str = "") 
     _require(actor, "users.manage")
     if not code or not name:
         raise ApplicationError(
-            "An agency needs a code and a name.", fields={"code": ["required"], "name": ["required"]}
+            "An agency needs a code and a name.",
+            fields={"code": ["required"], "name": ["required"]},
         )
     if Agency.objects.filter(code=code).exists():
-        raise ApplicationError("An agency with this code exists.", "duplicate", fields={"code": ["taken"]})
+        raise ApplicationError(
+            "An agency with this code exists.", "duplicate", fields={"code": ["taken"]}
+        )
     agency = Agency.objects.create(code=code, name=name, contact_email=contact_email)
-    record(action="agency.created", actor=actor or "system:cli", target=agency, changes={"code": code, "name": name})
+    record(
+        action="agency.created",
+        actor=actor or "system:cli",
+        target=agency,
+        changes={"code": code, "name": name},
+    )
     return agency
 
 
@@ -149,7 +174,10 @@ def api_key_create(*, actor: Any, user: User, name: str) -> tuple[ApiKey, str]:
     if actor is not None:
         if user.pk != actor.pk:
             _require(actor, "apikeys.manage_all")
-        elif not (has_permission(actor, "apikeys.manage_own") or has_permission(actor, "apikeys.manage_all")):
+        elif not (
+            has_permission(actor, "apikeys.manage_own")
+            or has_permission(actor, "apikeys.manage_all")
+        ):
             raise PermissionDenied()
     name = name.strip()
     if not name:
@@ -158,7 +186,12 @@ def api_key_create(*, actor: Any, user: User, name: str) -> tuple[ApiKey, str]:
     key = ApiKey.objects.create(
         user=user, name=name[:100], prefix=prefix, key_hash=hash_api_key(raw), created_by=actor
     )
-    record(action="api_key.created", actor=actor or "system:cli", target=key, changes={"user": user.pk, "name": key.name})
+    record(
+        action="api_key.created",
+        actor=actor or "system:cli",
+        target=key,
+        changes={"user": user.pk, "name": key.name},
+    )
     return key, raw
 
 

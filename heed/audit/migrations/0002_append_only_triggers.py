@@ -34,7 +34,8 @@ def forward(apps, schema_editor):
     if statements is None:
         raise RuntimeError("Heed supports SQLite and PostgreSQL only")
     for statement in statements:
-        schema_editor.execute(statement)
+        # params=None: the PL/pgSQL body contains '%' (a RAISE placeholder), not a DB-API one.
+        schema_editor.execute(statement, params=None)
 
 
 def backward(apps, schema_editor):
@@ -42,7 +43,7 @@ def backward(apps, schema_editor):
         schema_editor.connection.vendor
     ]
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 class Migration(migrations.Migration):

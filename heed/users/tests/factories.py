@@ -38,9 +38,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         lambda o: None if o.role == Role.AGENCY_USER else TeamFactory(name="Alpha")
     )
     agency = factory.LazyAttribute(
-        lambda o: AgencyFactory(code="north", name="North Agency")
-        if o.role == Role.AGENCY_USER
-        else None
+        lambda o: (
+            AgencyFactory(code="north", name="North Agency") if o.role == Role.AGENCY_USER else None
+        )
     )
 
     @factory.post_generation

@@ -1,0 +1,157 @@
+"""A real browser (Playwright + Debian's chromium) against a real server process started from a
+fresh demo database: sign in as a demo user, switch to Chinese, see the Chinese navigation,
+sign out."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+CHROMIUM = os.environ.get("HEED_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-sync",
+    "--no-first-run",
+    "--metrics-recording-only",
+    "--mute-audio",
+]
+
+pytestmark = pytest.mark.browser
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEED_") and k != "DATABASE_URL"}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "HEED_DEBUG": "1",
+            "HEED_VAR_DIR": str(tmp / "var"),
+            "HEED_SQLITE_PATH": str(tmp / "browser.sqlite3"),
+            "HEED_TASKS_BACKEND": "immediate",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+def migrate_and_set_up_demo(env: dict[str, str]) -> str:
+    """``manage.py migrate`` then ``manage.py demo_setup``, in one process to start Django once."""
+    code = (
+        "import django; django.setup(); from django.core.management import call_command; "
+        "call_command('migrate', interactive=False, verbosity=0); call_command('demo_setup')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"migrate + demo_setup failed:\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(base URL, demo password) of a server running on a freshly migrated demo database."""
+    tmp = tmp_path_factory.mktemp("browser")
+    env = server_env(tmp)
+    output = migrate_and_set_up_demo(env)
+    found = re.search(r"password for all: (\S+?)\)?$", output, re.MULTILINE)
+    assert found, output
+    password = found.group(1)
+    port = free_port()
+    log = (tmp / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/login/", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                raise AssertionError(f"server did not start:\n{(tmp / 'server.log').read_text()}")
+            time.sleep(0.3)
+        yield base, password
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def test_sign_in_switch_to_chinese_and_sign_out(demo_server: tuple[str, str]) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    base, password = demo_server
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} missing: apt-get install -y chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(locale="en-GB")
+            page.set_default_timeout(15_000)
+            page.goto(f"{base}/login/")
+            expect(page.locator("h1")).to_have_text("Sign in to Heed")
+            page.fill("#id_username", "collector")
+            page.fill("#id_password", password)
+            page.click("#login-form button[type=submit]")
+            page.wait_for_url(f"{base}/")
+            nav = page.locator("nav.mainnav")
+            expect(nav.get_by_role("link", name="Home", exact=True)).to_be_visible()
+            expect(page.locator("html")).to_have_attribute("lang", "en")
+
+            page.click('button[data-lang="zh-hans"]')
+            page.wait_for_load_state()
+            expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+            expect(nav.get_by_role("link", name="首页", exact=True)).to_be_visible()
+            expect(nav.get_by_role("link", name="API密钥", exact=True)).to_be_visible()
+            expect(nav).not_to_contain_text("Home")
+            # A collector's navigation has no administration entries, in either language.
+            expect(nav.get_by_role("link", name="审计日志")).to_have_count(0)
+            expect(page.locator("#logout")).to_have_text("退出登录")
+
+            page.click("#logout")
+            page.wait_for_url(re.compile(r".*/login/$"))
+            expect(page.locator("nav.mainnav")).to_have_count(0)
+            expect(page.locator("#login-form button[type=submit]")).to_have_text("登录")
+            page.goto(f"{base}/")
+            assert page.url.startswith(f"{base}/login/")
+        finally:
+            browser.close()
