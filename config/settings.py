@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "heed.collection",
     "heed.compliance",
     "heed.payments",
+    "heed.screening",
     "heed.web",
     "heed.demo",
 ]

@@ -13,5 +13,6 @@ urlpatterns = [
     path("collection/", include("heed.collection.urls")),
     path("compliance/", include("heed.compliance.urls")),
     path("payments/", include("heed.payments.urls")),
+    path("screening/", include("heed.screening.urls")),
     path("", include("heed.web.urls")),
 ]

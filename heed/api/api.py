@@ -28,6 +28,7 @@ def _mount() -> None:
     from heed.compliance.api import router as compliance_router
     from heed.payments.api import router as payments_router
     from heed.portfolio.api import router as portfolio_router
+    from heed.screening.api import router as screening_router
     from heed.tasks.api import router as tasks_router
     from heed.users.api import router as users_router
 
@@ -39,6 +40,7 @@ def _mount() -> None:
     api.add_router("", collection_router)
     api.add_router("", compliance_router)
     api.add_router("", payments_router)
+    api.add_router("", screening_router)
 
 
 _mount()

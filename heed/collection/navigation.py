@@ -4,4 +4,5 @@ from __future__ import annotations
 
 from heed.web.nav import NavItem
 
+# The contact screens open from an account (collection:account_workspace), not from the menu.
 NAV: list[NavItem] = []

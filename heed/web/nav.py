@@ -27,6 +27,7 @@ NAV_MODULES = (
     "heed.collection.navigation",
     "heed.compliance.navigation",
     "heed.payments.navigation",
+    "heed.screening.navigation",
 )
 
 

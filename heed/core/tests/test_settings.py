@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parents[3]
 GOOD_SECRET = "k3J9vQ2x-Lr8ZpW4tY7uN1mB5cF0hD6sG2aE9wR3"
 
 
+GOOD_FIELD_KEYS = "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
+
+
 def start(tmp_path: Path, code: str = "", **env: str) -> subprocess.CompletedProcess[str]:
     environment = {
         key: value
@@ -56,12 +59,28 @@ def test_production_starts_with_a_long_random_secret_and_requires_two_factor(
         "from django.conf import settings; print(settings.DEBUG, settings.MFA_REQUIRED_ROLES)",
         HEED_DEBUG="0",
         HEED_SECRET_KEY=GOOD_SECRET,
+        HEED_FIELD_KEYS=GOOD_FIELD_KEYS,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "False ['administrator', 'compliance_officer', 'data_manager']"
     )
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_refuses_to_start_without_field_keys(tmp_path: Path) -> None:
+    result = start(tmp_path, HEED_DEBUG="0", HEED_SECRET_KEY=GOOD_SECRET)
+    assert result.returncode != 0
+    assert "HEED_FIELD_KEYS is required when HEED_DEBUG=0" in result.stderr
+    assert not (tmp_path / "field_keys").exists()
+
+
+def test_production_refuses_malformed_field_keys(tmp_path: Path) -> None:
+    result = start(
+        tmp_path, HEED_DEBUG="0", HEED_SECRET_KEY=GOOD_SECRET, HEED_FIELD_KEYS="k1:not-base64!"
+    )
+    assert result.returncode != 0
+    assert "HEED_FIELD_KEYS key 'k1' is not base64" in result.stderr
 
 
 def test_demo_default_generates_and_keeps_a_secret_under_var(tmp_path: Path) -> None:

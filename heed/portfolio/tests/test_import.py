@@ -1,0 +1,283 @@
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from heed.audit.models import AuditEvent
+from heed.portfolio.importer import STANDARD_COLUMNS, ImportOptions, run_import
+from heed.portfolio.models import Account, ContactPoint, Debtor, Placement, PlacementRowError
+from heed.portfolio.selectors import contact_point_plain_value, debtor_plain_national_id
+from heed.portfolio.tests.factories import CreditorFactory
+
+pytestmark = pytest.mark.django_db
+
+GOOD = {
+    "external_ref": "LN-1",
+    "product": "consumer loan",
+    "currency": "CNY",
+    "principal": "12,000.00",
+    "interest": "¥350.50",
+    "fees": "100",
+    "due_date": "2026/04/14",
+    "charge_off_date": "",
+    "last_payment_date": "2026-03-14",
+    "debtor_name": "张伟",
+    "national_id": "11010519491231002X",
+    "date_of_birth": "",
+    "phone_1": "138 1234 1234",
+    "phone_2": "",
+    "email": "ZhangWei@Example.com",
+    "address": "北京市朝阳区建国路88号",
+    "city": "北京",
+    "region": "北京市",
+    "country": "CN",
+    "language": "zh",
+    "emergency_contact_name": "李娜",
+    "emergency_contact_phone": "13912345678",
+    "emergency_contact_relation": "配偶",
+}
+
+
+def write_csv(
+    path: Path,
+    rows: list[dict[str, str]],
+    *,
+    encoding: str = "utf-8",
+    header: list[str] | None = None,
+) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    columns = header or STANDARD_COLUMNS
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in (STANDARD_COLUMNS if header else columns)])
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def do_import(creditor: Any, path: Path, **options: Any) -> Any:
+    placement = Placement.objects.create(creditor=creditor, source_file_name=path.name)
+    result = run_import(placement, path, actor=None, options=ImportOptions(**options))
+    return placement, result
+
+
+def test_imports_a_valid_row_with_encrypted_personal_data(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    path = write_csv(tmp_path / "a.csv", [GOOD])
+    placement, result = do_import(creditor, path)
+    assert (result.status, result.created, result.rows_rejected) == ("completed", 1, 0)
+    account = Account.objects.get()
+    assert (account.principal_balance, account.interest_balance, account.fees_balance) == (
+        1_200_000,
+        35_050,
+        10_000,
+    )
+    assert account.due_date.isoformat() == "2026-04-14"
+    assert account.original_amount == 1_245_050
+    debtor = account.debtor
+    assert debtor.date_of_birth.isoformat() == "1949-12-31"
+    assert debtor.national_id_masked == "1101**********002X"
+    assert "11010519491231002X" not in debtor.national_id
+    assert debtor_plain_national_id(debtor) == "11010519491231002X"
+    points = {(c.kind, c.party_role): c for c in ContactPoint.objects.all()}
+    assert set(points) == {("phone", "debtor"), ("email", "debtor"), ("phone", "emergency_contact")}
+    assert contact_point_plain_value(points[("phone", "debtor")]) == "+8613812341234"
+    assert points[("phone", "debtor")].value_masked == "138****1234"
+    assert contact_point_plain_value(points[("email", "debtor")]) == "zhangwei@example.com"
+    assert points[("phone", "emergency_contact")].party_name == "李娜"
+    assert debtor.timezones == ["Asia/Shanghai"]
+    placement.refresh_from_db()
+    assert (placement.status, placement.rows_created, placement.contact_points_added) == (
+        "completed",
+        1,
+        3,
+    )
+    assert (
+        AuditEvent.objects.filter(action="placement.imported", target_id=str(placement.pk)).count()
+        == 1
+    )
+
+
+def test_same_file_twice_changes_nothing(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    path = write_csv(tmp_path / "a.csv", [GOOD, {**GOOD, "external_ref": "LN-2"}])
+    do_import(creditor, path)
+    _placement, result = do_import(creditor, path)
+    assert (result.created, result.updated, result.unchanged, result.contact_points_added) == (
+        0,
+        0,
+        2,
+        0,
+    )
+    assert Account.objects.count() == 2
+    assert Debtor.objects.count() == 1  # same national id → one person
+    assert ContactPoint.objects.count() == 3
+
+
+def test_later_file_updates_balances_and_adds_contact_points(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    do_import(creditor, write_csv(tmp_path / "a.csv", [GOOD]))
+    later = {**GOOD, "principal": "11000", "phone_2": "13700001111"}
+    _placement, result = do_import(creditor, write_csv(tmp_path / "b.csv", [later]))
+    assert (result.created, result.updated, result.contact_points_added) == (0, 1, 1)
+    assert Account.objects.get().principal_balance == 1_100_000
+    assert ContactPoint.objects.count() == 4
+
+
+def test_bad_rows_are_reported_with_row_column_and_reason(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    rows = [
+        GOOD,
+        {
+            **GOOD,
+            "external_ref": "LN-2",
+            "principal": "12.345",
+            "national_id": "110105194912310021",
+        },
+        {**GOOD, "external_ref": "LN-3", "phone_1": "12345", "due_date": "2026-13-01"},
+        {**GOOD},  # duplicate of row 2
+    ]
+    placement, result = do_import(creditor, write_csv(tmp_path / "a.csv", rows))
+    found = sorted((e.row, e.column, e.code) for e in result.errors)
+    assert found == [
+        (3, "national_id", "invalid_national_id"),
+        (3, "principal", "invalid_amount"),
+        (4, "due_date", "invalid_date"),
+        (4, "phone_1", "invalid_phone"),
+        (5, "external_ref", "duplicate_in_file"),
+    ]
+    assert (result.rows_total, result.rows_rejected, result.created) == (4, 3, 1)
+    stored = PlacementRowError.objects.get(placement=placement, column="national_id")
+    assert stored.value == "1101**********0021"  # personal data is masked in the report
+    assert PlacementRowError.objects.filter(placement=placement).count() == 5
+
+
+def test_reject_on_error_writes_no_account(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    rows = [GOOD, {**GOOD, "external_ref": "LN-2", "principal": "abc"}]
+    placement, result = do_import(
+        creditor, write_csv(tmp_path / "a.csv", rows), reject_on_error=True
+    )
+    assert result.status == "rejected"
+    assert Account.objects.count() == 0 and Debtor.objects.count() == 0
+    placement.refresh_from_db()
+    assert (placement.status, placement.rows_rejected, placement.rows_valid) == ("rejected", 1, 1)
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    placement, result = do_import(creditor, write_csv(tmp_path / "a.csv", [GOOD]), dry_run=True)
+    assert (result.status, result.rows_valid) == ("validated", 1)
+    assert Account.objects.count() == 0 and ContactPoint.objects.count() == 0
+
+
+def test_gb18030_file_with_chinese_headers(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    header = [
+        "借据号",
+        "产品",
+        "币种",
+        "本金",
+        "利息",
+        "费用",
+        "应还款日",
+        "核销日",
+        "最后还款日",
+        "客户姓名",
+        "身份证号",
+        "出生日期",
+        "手机号码",
+        "备用电话",
+        "邮箱",
+        "家庭住址",
+        "城市",
+        "省份",
+        "国家",
+        "语言",
+        "紧急联系人",
+        "紧急联系人电话",
+        "紧急联系人关系",
+    ]
+    path = write_csv(tmp_path / "gbk.csv", [GOOD], encoding="gb18030", header=header)
+    _placement, result = do_import(creditor, path)
+    assert (result.created, result.error_count) == (1, 0)
+    assert Debtor.objects.get().full_name == "张伟"
+
+
+def test_utf8_bom_file(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    path = write_csv(tmp_path / "bom.csv", [GOOD], encoding="utf-8-sig")
+    _placement, result = do_import(creditor, path)
+    assert result.created == 1
+
+
+def test_xlsx_file(tmp_path: Path) -> None:
+    import datetime
+
+    from openpyxl import Workbook
+
+    creditor = CreditorFactory(code="cfc")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(STANDARD_COLUMNS)
+    values: list[Any] = [GOOD[c] for c in STANDARD_COLUMNS]
+    values[STANDARD_COLUMNS.index("due_date")] = datetime.datetime(2026, 4, 14)
+    values[STANDARD_COLUMNS.index("principal")] = 12000.0
+    sheet.append(values)
+    path = tmp_path / "a.xlsx"
+    workbook.save(path)
+    _placement, result = do_import(creditor, path)
+    assert (result.created, result.error_count) == (1, 0)
+    account = Account.objects.get()
+    assert (account.principal_balance, account.due_date) == (1_200_000, datetime.date(2026, 4, 14))
+
+
+def test_missing_required_column_rejects_file(tmp_path: Path) -> None:
+    creditor = CreditorFactory(code="cfc")
+    path = tmp_path / "bad.csv"
+    path.write_text("ref,name\n1,x\n")
+    _placement, result = do_import(creditor, path)
+    assert result.status == "rejected"
+    assert sorted(e.column for e in result.errors) == sorted(
+        ["external_ref", "debtor_name", "principal", "due_date"]
+    )
+
+
+def test_error_reasons_follow_the_readers_language(tmp_path: Path) -> None:
+    from django.utils import translation
+
+    from heed.portfolio.importer import reason_text
+
+    with translation.override("zh-hans"):
+        assert reason_text("invalid_phone", {"country": "CN"}) == "不是有效的 CN 电话号码。"
+    assert reason_text("invalid_phone", {"country": "CN"}) == "Not a valid phone number for CN."
+
+
+def test_saved_column_mapping_and_formats(tmp_path: Path) -> None:
+    from heed.portfolio.models import ColumnMapping
+
+    creditor = CreditorFactory(code="cfc")
+    mapping = ColumnMapping.objects.create(
+        creditor=creditor,
+        name="theirs",
+        columns={
+            "LoanNo": "external_ref",
+            "Cust": "debtor_name",
+            "Amt": "principal",
+            "Due": "due_date",
+        },
+        date_format="%d.%m.%Y",
+    )
+    path = tmp_path / "theirs.csv"
+    path.write_text('LoanNo,Cust,Amt,Due\nX-1,王芳,"¥1,234.50",14.04.2026\n', encoding="utf-8")
+    placement = Placement.objects.create(
+        creditor=creditor, mapping=mapping, source_file_name="theirs.csv"
+    )
+    result = run_import(placement, path, actor=None, options=ImportOptions())
+    assert (result.created, result.error_count) == (1, 0)
+    account = Account.objects.get()
+    assert (account.principal_balance, account.due_date.isoformat()) == (123_450, "2026-04-14")

@@ -1,0 +1,300 @@
+"""Screening API: ``POST /api/v1/screening/check``, message templates (four-eyes), sending a
+message on an account, and batch letter runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
+
+from heed.api.permissions import require
+from heed.api.schemas import ErrorOut
+from heed.core.errors import ApplicationError
+from heed.core.roles import has_permission
+from heed.screening import selectors, services
+from heed.screening.models import MessageTemplate, TemplateVersion
+
+router = Router(tags=["screening"])
+
+ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class CheckIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(max_length=services.MAX_TEXT_LENGTH)
+    language: Literal["zh", "en"] | None = None
+    channel: Literal["sms", "email", "letter", "call", "voicemail", "im", "other"] | None = None
+    account: int | None = Field(default=None, description="Account id: decides gated categories")
+
+
+class FindingOut(Schema):
+    category: str
+    start: int = Field(description="Offset in the original text (Python string index)")
+    end: int
+    match: str
+    rule: str
+    confidence: float
+
+
+class CheckOut(Schema):
+    verdict: Literal["block", "review", "pass"]
+    findings: list[FindingOut]
+
+
+@router.post("/screening/check", response={200: CheckOut, **ERRORS})
+def screening_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
+    """Screen a text before it is sent. ``block``: an always-prohibited category (or a gated
+    statement the account's facts make false); ``review``: a gated category without an account,
+    or a low-confidence hit; ``pass`` otherwise. Spans index the text as sent."""
+    require(request, "screening.check")
+    result = services.screen_text(
+        actor=request.user,
+        text=payload.text,
+        language=payload.language,
+        channel=payload.channel,
+        account_id=payload.account,
+    )
+    return result.as_dict()
+
+
+# --- Templates (four-eyes) and sending ----------------------------------------------------------
+
+
+class TemplateVersionOut(Schema):
+    id: int
+    number: int
+    subject: str
+    body: str
+    status: str
+    author: str
+    approved_by: str | None
+    created_at: datetime
+    decided_at: datetime | None
+    screening_verdict: str
+    screening_findings: list[dict[str, Any]]
+
+    @staticmethod
+    def resolve_author(obj: TemplateVersion) -> str:
+        return str(obj.author.username)
+
+    @staticmethod
+    def resolve_approved_by(obj: TemplateVersion) -> str | None:
+        return obj.approved_by.username if obj.approved_by is not None else None
+
+
+class TemplateOut(Schema):
+    id: int
+    code: str
+    name: str
+    channel: str
+    language: str
+    audience: str
+    region: str
+    versions: list[TemplateVersionOut]
+
+    @staticmethod
+    def resolve_versions(obj: MessageTemplate) -> list[TemplateVersion]:
+        return list(obj.versions.all())
+
+
+class TemplateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(max_length=60, pattern=r"^[-a-zA-Z0-9_]+$")
+    name: str = Field(max_length=200)
+    channel: Literal["sms", "email", "letter", "voicemail", "im"]
+    language: Literal["zh", "en"]
+    audience: Literal["debtor", "third_party"]
+    region: Literal["any", "CN", "US", "UK"] = "any"
+    subject: str = Field(default="", max_length=200)
+    body: str = Field(max_length=services.MAX_TEXT_LENGTH)
+
+
+class VersionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str = Field(default="", max_length=200)
+    body: str = Field(max_length=services.MAX_TEXT_LENGTH)
+
+
+class DecisionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(default="", max_length=500)
+
+
+class SendIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    contact_point: int
+    template_version: int | None = None
+    text: str = Field(default="", max_length=services.MAX_TEXT_LENGTH)
+    channel: Literal["sms", "email", "letter", "voicemail", "im", ""] = ""
+
+
+class MessageOut(Schema):
+    id: int
+    account: int = Field(alias="account_id")
+    contact_point: int | None = Field(alias="contact_point_id")
+    template_version: int | None = Field(alias="template_version_id")
+    channel: str
+    subject: str
+    body: str
+    status: str
+    reason: str
+    screening_verdict: str
+    screening_findings: list[dict[str, Any]]
+    decision: int | None = Field(alias="decision_id")
+    contact_attempt: int | None = Field(alias="contact_attempt_id")
+    adapter: str
+    adapter_reference: str
+    created_at: datetime
+
+
+def _template_versions(template: MessageTemplate) -> MessageTemplate:
+    return (
+        MessageTemplate.objects.prefetch_related(
+            Prefetch("versions", TemplateVersion.objects.select_related("author", "approved_by"))
+        )
+        .filter(pk=template.pk)
+        .get()
+    )
+
+
+def _require_template_reader(request: HttpRequest) -> None:
+    """Compliance sees templates to manage them; senders see them to choose one."""
+    if not has_permission(request.user, "messages.send"):
+        require(request, "compliance.view")
+
+
+@router.get("/screening/templates", response={200: list[TemplateOut], **ERRORS})
+def template_list(request: HttpRequest) -> Any:
+    """Every message template with its versions (only an ``approved`` version can be used)."""
+    _require_template_reader(request)
+    return MessageTemplate.objects.prefetch_related(
+        Prefetch("versions", TemplateVersion.objects.select_related("author", "approved_by"))
+    )
+
+
+@router.get("/screening/templates/{template_id}", response={200: TemplateOut, **ERRORS})
+def template_detail(request: HttpRequest, template_id: int) -> Any:
+    _require_template_reader(request)
+    return _template_versions(selectors.template_get(template_id))
+
+
+@router.post("/screening/templates", response={201: TemplateOut, **ERRORS})
+def template_create(request: HttpRequest, payload: TemplateIn) -> Any:
+    """A new template and its first version, screened on save; it waits for a second person."""
+    require(request, "compliance.manage")
+    version = services.template_create(actor=request.user, **payload.dict())
+    return 201, _template_versions(version.template)
+
+
+@router.post(
+    "/screening/templates/{template_id}/versions", response={201: TemplateVersionOut, **ERRORS}
+)
+def template_version_create(request: HttpRequest, template_id: int, payload: VersionIn) -> Any:
+    require(request, "compliance.manage")
+    template = selectors.template_get(template_id)
+    version = services.template_version_create(
+        actor=request.user, template=template, body=payload.body, subject=payload.subject
+    )
+    return 201, selectors.template_version_get(version.pk)
+
+
+@router.post(
+    "/screening/template-versions/{version_id}/approve",
+    response={200: TemplateVersionOut, **ERRORS},
+)
+def template_version_approve(request: HttpRequest, version_id: int, payload: DecisionIn) -> Any:
+    """Four-eyes: the approver is not the author; a version screening blocks is refused."""
+    require(request, "compliance.approve")
+    version = selectors.template_version_get(version_id)
+    services.template_version_approve(actor=request.user, version=version, note=payload.note)
+    return selectors.template_version_get(version_id)
+
+
+@router.post(
+    "/screening/template-versions/{version_id}/reject",
+    response={200: TemplateVersionOut, **ERRORS},
+)
+def template_version_reject(request: HttpRequest, version_id: int, payload: DecisionIn) -> Any:
+    require(request, "compliance.approve")
+    version = selectors.template_version_get(version_id)
+    services.template_version_reject(actor=request.user, version=version, note=payload.note)
+    return selectors.template_version_get(version_id)
+
+
+@router.get("/screening/accounts/{account_id}/messages", response={200: list[MessageOut], **ERRORS})
+def account_messages(request: HttpRequest, account_id: int) -> Any:
+    """Messages tried on an account (sent or stopped, with the reason)."""
+    from heed.portfolio.selectors import account_get_for_user
+
+    require(request, "messages.send")
+    account = account_get_for_user(request.user, account_id)
+    return list(selectors.outgoing_for_account(account)[:200])
+
+
+@router.post("/screening/accounts/{account_id}/messages", response={201: MessageOut, **ERRORS})
+def account_message_send(request: HttpRequest, account_id: int, payload: SendIn) -> Any:
+    """Send a message on an account: an approved template version, or free text (if the role
+    allows). Heed renders, screens, asks the gateway, then hands it to the adapter; a stopped
+    message is stored with its ``status`` and ``reason`` and is not sent (still 201: the attempt
+    is recorded)."""
+    from heed.portfolio.selectors import account_get_for_user, debtor_contact_points
+
+    require(request, "messages.send")
+    account = account_get_for_user(request.user, account_id)
+    point = debtor_contact_points(account.debtor).filter(pk=payload.contact_point).first()
+    if point is None:
+        raise ApplicationError(
+            _("Not a contact point of this account's debtor."),
+            "invalid",
+            fields={"contact_point": [_("Not a contact point of this account's debtor.")]},
+        )
+    version = None
+    if payload.template_version is not None:
+        version = selectors.template_version_get(payload.template_version)
+    message = services.message_send(
+        actor=request.user,
+        account=account,
+        contact_point=point,
+        template_version=version,
+        text=payload.text,
+        channel=payload.channel,
+    )
+    return 201, message
+
+
+class LetterBatchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    template_version: int
+    accounts: list[int] = Field(min_length=1, max_length=services.LETTER_BATCH_MAX)
+
+
+class LetterBatchOut(Schema):
+    run: UUID = Field(alias="pk")
+    status: str
+    progress_percent: int
+
+
+@router.post("/screening/letter-batches", response={202: LetterBatchOut, **ERRORS})
+def letter_batch_start(request: HttpRequest, payload: LetterBatchIn) -> Any:
+    """Start a print run (poll ``/api/v1/tasks/runs/{run}``; the PDF is downloaded from
+    ``/screening/letters/{run}/pdf/``). Every account must be in the caller's scope."""
+    from heed.portfolio.selectors import account_get_for_user
+
+    require(request, "messages.send")
+    version = selectors.template_version_get(payload.template_version)
+    accounts = [account_get_for_user(request.user, pk) for pk in payload.accounts]
+    return 202, services.letter_batch_start(
+        actor=request.user, template_version=version, accounts=accounts
+    )

@@ -1,0 +1,335 @@
+"""The lexicon: curated phrases per category and language, exceptions and context rules — all data.
+
+Files live in ``heed/screening/lexicon/`` (see its README): ``VERSION``, ``zh/P1.txt`` …
+``en/P18.txt``, ``exceptions.txt`` and ``context.tsv``. Compliance officers add phrases and
+exceptions in the UI; once a second person approves them they are passed in as ``extra_entries``
+/ ``extra_exceptions`` and compiled into the same automata. Pure Python, no database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick
+
+from heed.screening.engine.anchors import pattern_anchors
+from heed.screening.engine.normalize import cjk_view, is_cjk, latin_view, phrase_pinyin
+
+LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
+
+CATEGORY_CODES: tuple[str, ...] = tuple(f"P{number}" for number in range(1, 19))
+
+# RULES.md §Content: "always" categories block whatever the facts; gated ones depend on the account.
+GATED_CATEGORIES: frozenset[str] = frozenset({"P5", "P8", "P13", "P15"})
+# The gate an entry of a gated category gets unless its line names one. P15 lines are false
+# whatever the facts ("blacklisted for life") unless marked ``gate=credit`` ("will be reported").
+DEFAULT_GATES: dict[str, str] = {"P5": "lawyer", "P8": "lawsuit", "P13": "fee"}
+
+GATES: tuple[str, ...] = ("never", "lawyer", "lawsuit", "filed", "enforcement", "fee", "credit")
+
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+
+class LexiconError(ValueError):
+    """A lexicon file or entry is malformed (the message names the file and line)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One phrase (or ``re:`` pattern) that signals ``category``."""
+
+    category: str
+    language: str
+    phrase: str
+    gate: str = ""  # "" = the category's default gate (none for "always" categories)
+    confidence: float = 0.95
+    source: str = ""
+    is_pattern: bool = False
+
+    @property
+    def effective_gate(self) -> str:
+        if self.gate:
+            return self.gate
+        return DEFAULT_GATES.get(self.category, "never")
+
+
+@dataclass(frozen=True)
+class ExceptionPhrase:
+    """A protected phrase: findings lying inside one of its occurrences are dropped."""
+
+    phrase: str
+    language: str
+    categories: frozenset[str] = frozenset()  # empty = every category
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """Markers that make nearby hits lawful: ``sentence`` (anywhere in the same sentence) or
+    ``negation`` (shortly before the hit, same clause)."""
+
+    rule_id: str
+    kind: str
+    categories: frozenset[str]
+    language: str
+    markers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What the automata hold per key."""
+
+    entry: Entry
+    key: str
+    prefix: bool = False  # Latin: no word boundary needed after the key ("retard*")
+    suffix: bool = False  # Latin: no word boundary needed before the key ("*fucker")
+    surface: str = ""  # pinyin automaton: the CJK key the pinyin key was made from
+    syllable_starts: frozenset[int] = frozenset()  # pinyin automaton: where syllables begin
+
+
+def validate_entry(entry: Entry) -> None:
+    if entry.category not in CATEGORY_CODES:
+        raise LexiconError(f"unknown category {entry.category!r}")
+    if entry.language not in LANGUAGES:
+        raise LexiconError(f"unknown language {entry.language!r}")
+    if entry.gate and entry.gate not in GATES:
+        raise LexiconError(f"unknown gate {entry.gate!r}")
+    if not 0 < entry.confidence <= 1:
+        raise LexiconError("confidence must be in (0, 1]")
+    if entry.is_pattern:
+        try:
+            re.compile(entry.phrase)
+        except re.error as exc:
+            raise LexiconError(f"bad pattern {entry.phrase!r}: {exc}") from exc
+    elif not normalised_key(entry.phrase, entry.language)[0]:
+        raise LexiconError(f"phrase {entry.phrase!r} is empty after normalisation")
+
+
+def normalised_key(phrase: str, language: str) -> tuple[str, bool, bool]:
+    """The key a phrase is matched under, and its prefix/suffix flags."""
+    if language == "zh":
+        return cjk_view(phrase).text, False, False
+    prefix = phrase.endswith("*")
+    suffix = phrase.startswith("*")
+    core = phrase.strip("*")
+    return latin_view(core).text.strip(), prefix, suffix
+
+
+def _parse_options(raw: str, where: str) -> dict[str, str]:
+    options: dict[str, str] = {}
+    for part in raw.replace(";", " ").split():
+        if "=" not in part:
+            raise LexiconError(f"{where}: option {part!r} is not key=value")
+        key, value = part.split("=", 1)
+        options[key.strip()] = value.strip()
+    return options
+
+
+def parse_phrase_file(text: str, *, category: str, language: str, name: str) -> list[Entry]:
+    """Lines: ``phrase`` or ``phrase<TAB>gate=lawsuit conf=0.6``; ``re:`` starts a pattern."""
+    entries: list[Entry] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        phrase, _tab, rest = line.partition("\t")
+        where = f"{name}:{number}"
+        options = _parse_options(rest, where)
+        is_pattern = phrase.startswith("re:")
+        entry = Entry(
+            category=category,
+            language=language,
+            phrase=phrase[3:] if is_pattern else phrase.strip(),
+            gate=options.get("gate", ""),
+            confidence=float(options.get("conf", "0.95")),
+            source=where,
+            is_pattern=is_pattern,
+        )
+        try:
+            validate_entry(entry)
+        except LexiconError as exc:
+            raise LexiconError(f"{where}: {exc}") from exc
+        entries.append(entry)
+    return entries
+
+
+def parse_exceptions(text: str, *, name: str = "exceptions.txt") -> list[ExceptionPhrase]:
+    """Lines: ``phrase<TAB>lang=zh categories=P8`` (categories optional: all)."""
+    found: list[ExceptionPhrase] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        phrase, _tab, rest = line.partition("\t")
+        options = _parse_options(rest, f"{name}:{number}")
+        language = options.get("lang", "zh" if any(is_cjk(c) for c in phrase) else "en")
+        categories = frozenset(c for c in options.get("categories", "").split(",") if c)
+        found.append(ExceptionPhrase(phrase.strip(), language, categories, f"{name}:{number}"))
+    return found
+
+
+def parse_context(text: str, *, name: str = "context.tsv") -> list[ContextRule]:
+    """Columns: id, kind (sentence|negation|blocker), categories (comma list or *), language,
+    markers (| separated)."""
+    rules: list[ContextRule] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        columns = line.split("\t")
+        if len(columns) != 5:
+            raise LexiconError(f"{name}:{number}: expected 5 tab-separated columns")
+        rule_id, kind, categories, language, markers = (c.strip() for c in columns)
+        if kind not in {"sentence", "negation", "blocker"}:
+            raise LexiconError(f"{name}:{number}: unknown kind {kind!r}")
+        codes = frozenset(CATEGORY_CODES) if categories == "*" else frozenset(categories.split(","))
+        rules.append(
+            ContextRule(rule_id, kind, codes, language, tuple(m for m in markers.split("|") if m))
+        )
+    return rules
+
+
+@dataclass
+class Lexicon:
+    version: str
+    entries: list[Entry]
+    exceptions: list[ExceptionPhrase]
+    context_rules: list[ContextRule]
+    cjk: ahocorasick.Automaton = field(init=False, repr=False)
+    latin: ahocorasick.Automaton = field(init=False, repr=False)
+    pinyin: ahocorasick.Automaton = field(init=False, repr=False)
+    raw: ahocorasick.Automaton = field(init=False, repr=False)
+    patterns: list[tuple[re.Pattern[str], Entry]] = field(init=False, repr=False)
+    # Per pattern: literal strings one of which every match starts with (None: always run);
+    # per language, an automaton of those strings → the patterns they let run, and the
+    # patterns without anchors.
+    pattern_anchors: list[frozenset[str] | None] = field(init=False, repr=False)
+    anchor_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
+    unanchored: dict[str, tuple[int, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.cjk = ahocorasick.Automaton()
+        self.latin = ahocorasick.Automaton()
+        self.pinyin = ahocorasick.Automaton()
+        self.raw = ahocorasick.Automaton()
+        self.patterns = []
+        for entry in self.entries:
+            if entry.is_pattern:
+                self.patterns.append((re.compile(entry.phrase), entry))
+                continue
+            key, prefix, suffix = normalised_key(entry.phrase, entry.language)
+            compiled = Compiled(entry, key, prefix, suffix)
+            _add(self.cjk if entry.language == "zh" else self.latin, key, compiled)
+            _add(self.raw, entry.phrase.strip("*").lower(), compiled)
+            if entry.language == "zh" and len(key) >= 2 and all(is_cjk(c) for c in key):
+                pinyin_key = phrase_pinyin(key)
+                starts = frozenset(_syllable_starts(key))
+                _add(
+                    self.pinyin,
+                    pinyin_key,
+                    Compiled(entry, pinyin_key, surface=key, syllable_starts=starts),
+                )
+        for automaton in (self.cjk, self.latin, self.pinyin, self.raw):
+            if len(automaton):
+                automaton.make_automaton()
+        self.pattern_anchors = [pattern_anchors(pattern) for pattern, _entry in self.patterns]
+        self.anchor_automata = {}
+        self.unanchored = {}
+        for language in LANGUAGES:
+            automaton = ahocorasick.Automaton()
+            always: list[int] = []
+            for number, ((_pattern, entry), anchors) in enumerate(
+                zip(self.patterns, self.pattern_anchors, strict=True)
+            ):
+                if entry.language != language:
+                    continue
+                if anchors is None:
+                    always.append(number)
+                    continue
+                for anchor in anchors:
+                    existing = automaton.get(anchor, ())
+                    automaton.add_word(anchor, (*existing, number))
+            if len(automaton):
+                automaton.make_automaton()
+            self.anchor_automata[language] = automaton
+            self.unanchored[language] = tuple(always)
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        for entry in self.entries:
+            digest.update(
+                f"{entry.category}|{entry.language}|{entry.phrase}|{entry.gate}|"
+                f"{entry.confidence}|{entry.is_pattern}\n".encode()
+            )
+        for exception in self.exceptions:
+            digest.update(f"x|{exception.language}|{exception.phrase}|".encode())
+            digest.update(",".join(sorted(exception.categories)).encode() + b"\n")
+        return digest.hexdigest()[:16]
+
+    def raw_scan(self, text: str) -> int:
+        """The floor for benchmarks: one Aho-Corasick pass over the lower-cased text, no layers."""
+        if not len(self.raw):
+            return 0
+        return sum(1 for _ in self.raw.iter(text.lower()))
+
+
+def _syllable_starts(key: str) -> list[int]:
+    starts: list[int] = []
+    position = 0
+    for char in key:
+        starts.append(position)
+        position += len(phrase_pinyin(char))
+    return starts
+
+
+def _add(automaton: ahocorasick.Automaton, key: str, compiled: Compiled) -> None:
+    if not key:
+        return
+    existing = automaton.get(key, None)
+    automaton.add_word(key, (*existing, compiled) if existing else (compiled,))
+
+
+def load_entries(directory: Path = LEXICON_DIR) -> list[Entry]:
+    entries: list[Entry] = []
+    for language in LANGUAGES:
+        for category in CATEGORY_CODES:
+            path = directory / language / f"{category}.txt"
+            if path.exists():
+                entries.extend(
+                    parse_phrase_file(
+                        path.read_text(encoding="utf-8"),
+                        category=category,
+                        language=language,
+                        name=f"{language}/{category}.txt",
+                    )
+                )
+    return entries
+
+
+def load_lexicon(
+    directory: Path = LEXICON_DIR,
+    *,
+    extra_entries: Iterable[Entry] = (),
+    extra_exceptions: Iterable[ExceptionPhrase] = (),
+    version_suffix: str = "",
+) -> Lexicon:
+    """The file lexicon plus approved additions; ``version`` names both."""
+    version = (directory / "VERSION").read_text(encoding="utf-8").strip()
+    exceptions_path = directory / "exceptions.txt"
+    context_path = directory / "context.tsv"
+    exceptions = (
+        parse_exceptions(exceptions_path.read_text(encoding="utf-8"))
+        if exceptions_path.exists()
+        else []
+    )
+    context_rules = (
+        parse_context(context_path.read_text(encoding="utf-8")) if context_path.exists() else []
+    )
+    return Lexicon(
+        version=f"{version}{version_suffix}",
+        entries=[*load_entries(directory), *extra_entries],
+        exceptions=[*exceptions, *extra_exceptions],
+        context_rules=context_rules,
+    )

@@ -1,0 +1,254 @@
+"""Lexicon changes proposed in the UI: a phrase or an exception that applies only once a second
+person approves it (four-eyes; the proposer can never approve their own change)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from heed.screening.engine.lexicon import CATEGORY_CODES, GATES, LANGUAGES
+
+CATEGORY_CHOICES = [(code, code) for code in CATEGORY_CODES]
+LANGUAGE_CHOICES = [("zh", _("Chinese")), ("en", _("English"))]
+GATE_CHOICES = [("", _("Category default")), *((gate, gate) for gate in GATES)]
+
+assert {code for code, _label in LANGUAGE_CHOICES} == set(LANGUAGES)
+
+
+class LexiconChangeQuerySet(models.QuerySet["LexiconChange"]):
+    def approved(self) -> LexiconChangeQuerySet:
+        return self.filter(status=LexiconChange.Status.APPROVED)
+
+    def pending(self) -> LexiconChangeQuerySet:
+        return self.filter(status=LexiconChange.Status.PROPOSED)
+
+
+class LexiconChange(models.Model):
+    class Kind(models.TextChoices):
+        PHRASE = "phrase", _("Phrase")
+        PATTERN = "pattern", _("Pattern")
+        EXCEPTION = "exception", _("Exception")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    language = models.CharField(_("language"), max_length=2, choices=LANGUAGE_CHOICES)
+    phrase = models.CharField(_("phrase"), max_length=200)
+    # Phrases and patterns: the category they signal. Exceptions: the categories they protect
+    # (comma-separated; empty = every category).
+    category = models.CharField(_("category"), max_length=3, choices=CATEGORY_CHOICES, blank=True)
+    exception_categories = models.CharField(_("protected categories"), max_length=200, blank=True)
+    gate = models.CharField(_("gate"), max_length=12, choices=GATE_CHOICES, blank=True)
+    confidence = models.FloatField(_("confidence"), default=0.95)
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
+    )
+    proposed_at = models.DateTimeField(_("proposed at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+
+    objects = LexiconChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("lexicon change")
+        verbose_name_plural = _("lexicon changes")
+        constraints = [
+            models.CheckConstraint(
+                name="lexicon_change_four_eyes",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("proposed_by")),
+            ),
+            models.CheckConstraint(
+                name="lexicon_change_status_known",
+                condition=Q(status__in=["proposed", "approved", "rejected"]),
+            ),
+            models.CheckConstraint(
+                name="lexicon_change_decision_complete",
+                condition=Q(status="proposed", decided_by__isnull=True)
+                | Q(~Q(status="proposed"), decided_by__isnull=False, decided_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="lexicon_change_phrase_has_category",
+                condition=Q(kind="exception") | ~Q(category=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.language}:{self.phrase}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PROPOSED
+
+
+TEMPLATE_CHANNEL_CHOICES = [
+    ("sms", _("SMS")),
+    ("email", _("E-mail")),
+    ("letter", _("Letter")),
+    ("voicemail", _("Voicemail")),
+    ("im", _("IM")),
+]
+AUDIENCE_CHOICES = [("debtor", _("Debtor")), ("third_party", _("Third party"))]
+REGION_CHOICES = [("any", _("Any")), ("CN", "CN"), ("US", "US"), ("UK", "UK")]
+
+
+class MessageTemplate(models.Model):
+    """A message per channel and language; its text lives in versions, and only an approved
+    version (approver ≠ author) can be used."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.CharField(_("channel"), max_length=10, choices=TEMPLATE_CHANNEL_CHOICES)
+    language = models.CharField(_("language"), max_length=2, choices=LANGUAGE_CHOICES)
+    audience = models.CharField(_("audience"), max_length=12, choices=AUDIENCE_CHOICES)
+    region = models.CharField(_("region"), max_length=3, choices=REGION_CHOICES, default="any")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.channel}, {self.language})"
+
+
+class TemplateVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        RETIRED = "retired", _("Replaced")
+
+    template = models.ForeignKey(MessageTemplate, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+    screening_verdict = models.CharField(_("screening verdict"), max_length=6)
+    screening_findings = models.JSONField(_("screening findings"), default=list)
+    lexicon_version = models.CharField(_("lexicon version"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["template", "-number"]
+        verbose_name = _("template version")
+        verbose_name_plural = _("template versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "number"], name="template_version_unique_number"
+            ),
+            models.CheckConstraint(
+                name="template_version_four_eyes",
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("author")),
+            ),
+            models.CheckConstraint(
+                name="template_version_status_known",
+                condition=Q(status__in=["draft", "approved", "rejected", "retired"]),
+            ),
+            models.UniqueConstraint(
+                fields=["template"],
+                condition=Q(status="approved"),
+                name="template_one_approved_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template.code} v{self.number}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+
+class OutgoingMessage(models.Model):
+    """One attempt to send: what was rendered, what screening and the gateway said, what
+    happened. Only ``sent`` messages reached an adapter."""
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("Sent")
+        BLOCKED_CONTENT = "blocked_content", _("Blocked by screening")
+        HELD_REVIEW = "held_review", _("Held for review")
+        BLOCKED_GATEWAY = "blocked_gateway", _("Refused by the compliance gateway")
+        FAILED = "failed", _("Adapter failed")
+
+    account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="+")
+    contact_point = models.ForeignKey(
+        "portfolio.ContactPoint", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    template_version = models.ForeignKey(
+        TemplateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=TEMPLATE_CHANNEL_CHOICES)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    body = models.TextField(_("text"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    screening_verdict = models.CharField(_("screening verdict"), max_length=6)
+    screening_findings = models.JSONField(_("screening findings"), default=list)
+    decision = models.ForeignKey(
+        "compliance.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact_attempt = models.ForeignKey(
+        "collection.ContactAttempt",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    adapter = models.CharField(_("adapter"), max_length=40, blank=True)
+    adapter_reference = models.CharField(_("adapter reference"), max_length=100, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        constraints = [
+            models.CheckConstraint(
+                name="outgoing_sent_has_decision",
+                condition=~Q(status="sent") | Q(decision__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk} {self.status}"

@@ -1,0 +1,104 @@
+"""Message templates: placeholders, the rules a template must satisfy, rendering. Pure Python.
+
+Rules (issue 5, RULES.md): templates for third parties carry no debt placeholders (CN-09, US-13);
+US SMS/e-mail templates carry a clear opt-out (US-09, Reg F 1006.6(e)); voicemail templates are
+the limited-content form (US-15, Reg F 1006.2(j)): only the collector id and a call-back number.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+PLACEHOLDERS: tuple[str, ...] = (
+    "debtor_name",
+    "amount",
+    "due_date",
+    "payment_channels",
+    "collector_id",
+    "callback_number",
+)
+DEBT_PLACEHOLDERS = frozenset({"amount", "due_date", "payment_channels"})
+VOICEMAIL_PLACEHOLDERS = frozenset({"collector_id", "callback_number"})
+TEMPLATE_CHANNELS: tuple[str, ...] = ("sms", "email", "letter", "voicemail", "im")
+AUDIENCES: tuple[str, ...] = ("debtor", "third_party")
+REGIONS: tuple[str, ...] = ("any", "CN", "US", "UK")
+
+OPT_OUT = re.compile(r"\bstop\b|opt[\s-]?out|unsubscribe|退订|回复\s*td", re.IGNORECASE)
+
+SAMPLE_VALUES: dict[str, str] = {
+    "debtor_name": "张三 / John Smith",
+    "amount": "1,250.00 CNY",
+    "due_date": "2026-12-01",
+    "payment_channels": "APP / www.example.com",
+    "collector_id": "C1023",
+    "callback_number": "400-000-0000",
+}
+
+# How a template channel reaches the gateway and the contact log.
+GATEWAY_CHANNEL: dict[str, str] = {
+    "sms": "sms",
+    "email": "email",
+    "letter": "letter",
+    "voicemail": "call",
+    "im": "im",
+}
+
+
+def placeholders_in(body: str) -> list[str]:
+    """Placeholder names used in ``body`` (``{amount}``), in order, without repeats."""
+    names: list[str] = []
+    for _literal, field, _spec, _conversion in string.Formatter().parse(body):
+        if field is not None and field not in names:
+            names.append(field)
+    return names
+
+
+def template_problems(
+    *, body: str, channel: str, audience: str, region: str
+) -> dict[str, list[str]]:
+    """Field → reasons the template may not be saved as it is (empty when it may)."""
+    problems: dict[str, list[str]] = {}
+    try:
+        used = placeholders_in(body)
+    except ValueError:
+        return {"body": [_("Unbalanced braces: write placeholders as {amount}.")]}
+    unknown = [name for name in used if name not in PLACEHOLDERS]
+    if unknown:
+        problems.setdefault("body", []).append(
+            _("Unknown placeholder(s): %(names)s. Known: %(known)s.")
+            % {"names": ", ".join(unknown), "known": ", ".join(PLACEHOLDERS)}
+        )
+    if audience == "third_party":
+        debt = [name for name in used if name in DEBT_PLACEHOLDERS]
+        if debt:
+            problems.setdefault("body", []).append(
+                _("A third-party template must not mention the debt: remove %(names)s.")
+                % {"names": ", ".join(debt)}
+            )
+    if channel == "voicemail":
+        extra = [name for name in used if name not in VOICEMAIL_PLACEHOLDERS]
+        if extra:
+            problems.setdefault("body", []).append(
+                _("A voicemail is the limited-content message: only %(allowed)s.")
+                % {"allowed": ", ".join(sorted(VOICEMAIL_PLACEHOLDERS))}
+            )
+    if region == "US" and channel in ("sms", "email") and not OPT_OUT.search(body):
+        problems.setdefault("body", []).append(
+            _('US text and e-mail templates must say how to opt out (e.g. "Reply STOP").')
+        )
+    return problems
+
+
+class _Values(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(body: str, values: Mapping[str, Any]) -> str:
+    """``body`` with its placeholders filled in; unknown ones stay as written."""
+    return body.format_map(_Values({key: str(value) for key, value in values.items()}))

@@ -1,0 +1,191 @@
+"""Reads: the active screener (file lexicon + approved changes), account facts, lexicon changes."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from heed.screening.engine.classifier import ColdClassifier
+from heed.screening.engine.domain import DomainClassifier, train_domain
+from heed.screening.engine.evaluation import training_messages
+from heed.screening.engine.lexicon import Entry, ExceptionPhrase, Lexicon, load_lexicon
+from heed.screening.engine.screener import AccountFacts, Screener
+from heed.screening.models import (
+    LexiconChange,
+    LexiconChangeQuerySet,
+    MessageTemplate,
+    OutgoingMessage,
+    TemplateVersion,
+)
+
+CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "cold-classifier.npz"
+CLASSIFIER_THRESHOLD = 0.7
+DOMAIN_THRESHOLD = 0.7
+
+_lock = threading.Lock()
+_cache: dict[str, Screener] = {}
+_classifier: list[ColdClassifier | None] = []
+_domain: list[DomainClassifier | None] = []
+
+
+def change_as_entry(change: LexiconChange) -> Entry:
+    return Entry(
+        category=change.category,
+        language=change.language,
+        phrase=change.phrase,
+        gate=change.gate,
+        confidence=change.confidence,
+        source=f"ui:{change.pk}",
+        is_pattern=change.kind == LexiconChange.Kind.PATTERN,
+    )
+
+
+def change_as_exception(change: LexiconChange) -> ExceptionPhrase:
+    categories = frozenset(c for c in change.exception_categories.split(",") if c)
+    return ExceptionPhrase(change.phrase, change.language, categories, f"ui:{change.pk}")
+
+
+def _approved_state() -> tuple[int, int]:
+    state = LexiconChange.objects.approved().aggregate(count=Count("id"), last=Max("id"))
+    return int(state["count"] or 0), int(state["last"] or 0)
+
+
+def lexicon_build(changes: list[LexiconChange], version_suffix: str = "") -> Lexicon:
+    entries = [change_as_entry(c) for c in changes if c.kind != LexiconChange.Kind.EXCEPTION]
+    exceptions = [change_as_exception(c) for c in changes if c.kind == LexiconChange.Kind.EXCEPTION]
+    return load_lexicon(
+        extra_entries=entries, extra_exceptions=exceptions, version_suffix=version_suffix
+    )
+
+
+def cold_classifier() -> ColdClassifier | None:
+    """The shipped COLD model, if present and enabled (``HEED_SCREENING_CLASSIFIER``)."""
+    if not getattr(settings, "HEED_SCREENING_CLASSIFIER", True):
+        return None
+    if not _classifier:
+        _classifier.append(
+            ColdClassifier.load(CLASSIFIER_PATH) if CLASSIFIER_PATH.exists() else None
+        )
+    return _classifier[0]
+
+
+def domain_classifier() -> DomainClassifier | None:
+    """The in-domain review layer, trained once per process from the labelled sets (< 1 s)."""
+    if not getattr(settings, "HEED_SCREENING_CLASSIFIER", True):
+        return None
+    if not _domain:
+        _domain.append(train_domain(training_messages()))
+    return _domain[0]
+
+
+def screener_get() -> Screener:
+    """The screener for the current lexicon: files plus every approved UI change.
+
+    Rebuilt only when an approval changes the set (one cheap aggregate query per call).
+    """
+    count, last = _approved_state()
+    key = f"{count}.{last}"
+    screener = _cache.get(key)
+    if screener is None:
+        with _lock:
+            screener = _cache.get(key)
+            if screener is None:
+                changes = list(LexiconChange.objects.approved().order_by("id"))
+                suffix = f"+ui.{count}.{last}" if count else ""
+                screener = Screener(
+                    lexicon_build(changes, suffix),
+                    classifier=cold_classifier(),
+                    classifier_threshold=CLASSIFIER_THRESHOLD,
+                    domain=domain_classifier(),
+                    domain_threshold=DOMAIN_THRESHOLD,
+                )
+                _cache.clear()
+                _cache[key] = screener
+    return screener
+
+
+def _status_tokens(value: str) -> set[str]:
+    return {token for token in value.lower().replace(",", " ").replace(";", " ").split() if token}
+
+
+def account_facts(account: Any, *, today: datetime.date | None = None) -> AccountFacts:
+    """Facts for the gated categories from a portfolio account.
+
+    ``litigation_status`` is free text on the account; these tokens count (any order):
+    ``approved``, ``filed``, ``judgment``, ``lawyer`` (a lawyer is instructed), ``fees``
+    (the contract provides the fees named), ``bureau`` (the creditor reports to credit bureaus).
+    An account in status ``legal`` counts as litigation approved. ``time_barred_on`` on or
+    before today makes the debt time-barred.
+    """
+    today = today or timezone.localdate()
+    tokens = _status_tokens(getattr(account, "litigation_status", "") or "")
+    barred_on = getattr(account, "time_barred_on", None)
+    filed = bool(tokens & {"filed", "judgment"})
+    creditor = getattr(account, "creditor", None)
+    return AccountFacts(
+        litigation_approved=filed
+        or "approved" in tokens
+        or getattr(account, "status", "") == "legal",
+        litigation_filed=filed,
+        judgment_obtained="judgment" in tokens,
+        time_barred=barred_on is not None and barred_on <= today,
+        lawyer_instructed=bool(tokens & {"lawyer", "attorney"})
+        or bool(getattr(account, "lawyer_instructed", False)),
+        fees_in_contract="fees" in tokens or bool(getattr(account, "fees_in_contract", False)),
+        reports_to_credit_bureau="bureau" in tokens
+        or bool(getattr(creditor, "reports_to_credit_bureau", False)),
+    )
+
+
+def lexicon_change_list() -> LexiconChangeQuerySet:
+    return LexiconChange.objects.select_related("proposed_by", "decided_by")
+
+
+def lexicon_change_get(pk: Any) -> LexiconChange:
+    from heed.core.errors import NotFound
+
+    change = lexicon_change_list().filter(pk=pk).first()
+    if change is None:
+        raise NotFound()
+    return change
+
+
+def template_list() -> list[MessageTemplate]:
+    return list(MessageTemplate.objects.prefetch_related("versions"))
+
+
+def template_get(pk: Any) -> MessageTemplate:
+    from heed.core.errors import NotFound
+
+    template = MessageTemplate.objects.filter(pk=pk).first()
+    if template is None:
+        raise NotFound()
+    return template
+
+
+def template_version_get(pk: Any) -> TemplateVersion:
+    from heed.core.errors import NotFound
+
+    version = TemplateVersion.objects.select_related("template").filter(pk=pk).first()
+    if version is None:
+        raise NotFound()
+    return version
+
+
+def usable_template_versions(channel: str | None = None) -> list[TemplateVersion]:
+    versions = TemplateVersion.objects.filter(status=TemplateVersion.Status.APPROVED)
+    if channel is not None:
+        versions = versions.filter(template__channel=channel)
+    return list(versions.select_related("template").order_by("template__code"))
+
+
+def outgoing_for_account(account: Any) -> Any:
+    return OutgoingMessage.objects.filter(account=account).select_related(
+        "template_version__template", "sent_by"
+    )

@@ -1,0 +1,702 @@
+"""Writes: lexicon changes (propose → approve/reject by a second person), and screening a text
+for a user (reads the account through portfolio's scoped selector)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from heed.audit.services import record
+from heed.core.errors import ApplicationError, Conflict
+from heed.screening import letters, outgoing, selectors
+from heed.screening.adapters import Outbound, adapter_get
+from heed.screening.engine.lexicon import CATEGORY_CODES, LexiconError, validate_entry
+from heed.screening.engine.screener import CHANNELS, Result
+from heed.screening.models import LexiconChange, MessageTemplate, OutgoingMessage, TemplateVersion
+
+MAX_TEXT_LENGTH = 100_000
+
+
+def screen_text(
+    *,
+    actor: Any,
+    text: str,
+    language: str | None = None,
+    channel: str | None = None,
+    account_id: Any = None,
+) -> Result:
+    """Screen ``text``; with ``account_id`` the gated categories are decided from that account's
+    facts (looked up within the actor's scope: the same 404 for missing and not yours)."""
+    errors: dict[str, list[str]] = {}
+    if len(text) > MAX_TEXT_LENGTH:
+        errors["text"] = [_("At most %(count)d characters.") % {"count": MAX_TEXT_LENGTH}]
+    if language not in (None, "", "zh", "en"):
+        errors["language"] = [_("Use zh or en, or leave it out to detect.")]
+    if channel not in (None, "") and channel not in CHANNELS:
+        errors["channel"] = [_("Unknown channel.")]
+    if errors:
+        raise ApplicationError(_("The text cannot be screened."), "invalid", fields=errors)
+    facts = None
+    if account_id not in (None, ""):
+        from heed.portfolio.selectors import account_get_for_user
+
+        facts = selectors.account_facts(account_get_for_user(actor, account_id))
+    return selectors.screener_get().screen(
+        text, language=language or None, channel=channel or None, facts=facts
+    )
+
+
+def _validate_change(
+    *,
+    kind: str,
+    language: str,
+    phrase: str,
+    category: str,
+    gate: str,
+    confidence: float,
+    exception_categories: str,
+) -> None:
+    from heed.screening.engine.lexicon import Entry, normalised_key
+
+    fields: dict[str, list[str]] = {}
+    if kind not in LexiconChange.Kind.values:
+        fields["kind"] = [_("Unknown kind.")]
+    if kind == LexiconChange.Kind.EXCEPTION:
+        unknown = [c for c in exception_categories.split(",") if c and c not in CATEGORY_CODES]
+        if unknown:
+            fields["exception_categories"] = [
+                _("Unknown category: %(codes)s") % {"codes": ", ".join(unknown)}
+            ]
+        if not normalised_key(phrase, language)[0]:
+            fields["phrase"] = [_("The phrase is empty after normalisation.")]
+    else:
+        try:
+            validate_entry(
+                Entry(category, language, phrase, gate, confidence, "", kind == "pattern")
+            )
+        except LexiconError as exc:
+            fields["phrase"] = [str(exc)]
+    if fields:
+        raise ApplicationError(_("The change is not valid."), "invalid", fields=fields)
+
+
+@transaction.atomic
+def lexicon_change_propose(
+    *,
+    actor: Any,
+    kind: str,
+    language: str,
+    phrase: str,
+    reason: str,
+    category: str = "",
+    gate: str = "",
+    confidence: float = 0.95,
+    exception_categories: str = "",
+) -> LexiconChange:
+    """Propose a phrase, pattern or exception. It has no effect until a second person approves."""
+    phrase = phrase.strip()
+    exception_categories = ",".join(
+        c.strip().upper() for c in exception_categories.split(",") if c.strip()
+    )
+    if kind == LexiconChange.Kind.EXCEPTION:
+        category, gate = "", ""
+    _validate_change(
+        kind=kind,
+        language=language,
+        phrase=phrase,
+        category=category,
+        gate=gate,
+        confidence=confidence,
+        exception_categories=exception_categories,
+    )
+    if not reason.strip():
+        raise ApplicationError(
+            _("Say why."), "invalid", fields={"reason": [_("A reason is required.")]}
+        )
+    change = LexiconChange.objects.create(
+        kind=kind,
+        language=language,
+        phrase=phrase,
+        category=category,
+        gate=gate,
+        confidence=confidence,
+        exception_categories=exception_categories,
+        reason=reason.strip(),
+        proposed_by=actor,
+    )
+    record(
+        action="screening.lexicon_proposed",
+        actor=actor,
+        target=change,
+        changes={
+            "kind": kind,
+            "language": language,
+            "phrase": phrase,
+            "category": category,
+            "gate": gate,
+            "confidence": confidence,
+            "exception_categories": exception_categories,
+        },
+        reason=change.reason,
+    )
+    return change
+
+
+def _decide(*, actor: Any, change: LexiconChange, status: str, note: str) -> LexiconChange:
+    locked = LexiconChange.objects.select_for_update().get(pk=change.pk)
+    if not locked.is_pending:
+        raise Conflict(_("This change has already been decided."), "already_decided")
+    if locked.proposed_by_id == getattr(actor, "pk", None):
+        raise ApplicationError(
+            _("A second person must decide: you proposed this change."),
+            "four_eyes",
+            status=403,
+        )
+    locked.status = status
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_note = note.strip()
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record(
+        action=f"screening.lexicon_{status}",
+        actor=actor,
+        target=locked,
+        changes={"status": [LexiconChange.Status.PROPOSED, status]},
+        reason=locked.decision_note,
+    )
+    return locked
+
+
+@transaction.atomic
+def lexicon_change_approve(*, actor: Any, change: LexiconChange, note: str = "") -> LexiconChange:
+    """Four-eyes: the approver must not be the proposer. From now on the screener uses it."""
+    return _decide(actor=actor, change=change, status=LexiconChange.Status.APPROVED, note=note)
+
+
+@transaction.atomic
+def lexicon_change_reject(*, actor: Any, change: LexiconChange, note: str = "") -> LexiconChange:
+    return _decide(actor=actor, change=change, status=LexiconChange.Status.REJECTED, note=note)
+
+
+# --- Message templates (four-eyes) and sending -------------------------------------------------
+
+
+def _require(actor: Any, permission: str) -> None:
+    from heed.core.errors import PermissionDenied
+    from heed.core.roles import has_permission
+
+    if not has_permission(actor, permission):
+        raise PermissionDenied()
+
+
+def _screen_template(body: str, subject: str, language: str) -> Result:
+    sample = outgoing.render(f"{subject}\n{body}" if subject else body, outgoing.SAMPLE_VALUES)
+    return selectors.screener_get().screen(sample, language=language)
+
+
+def _new_version(
+    *, actor: Any, template: MessageTemplate, number: int, subject: str, body: str
+) -> TemplateVersion:
+    problems = outgoing.template_problems(
+        body=f"{subject}\n{body}",
+        channel=template.channel,
+        audience=template.audience,
+        region=template.region,
+    )
+    if problems:
+        raise ApplicationError(_("The template is not valid."), "invalid_template", fields=problems)
+    result = _screen_template(body, subject, template.language)
+    version = TemplateVersion.objects.create(
+        template=template,
+        number=number,
+        subject=subject.strip(),
+        body=body,
+        author=actor,
+        screening_verdict=result.verdict,
+        screening_findings=[f.as_dict() for f in result.findings],
+        lexicon_version=result.lexicon_version,
+    )
+    record(
+        action="template.version_created",
+        actor=actor,
+        target=version,
+        changes={"template": template.code, "number": number, "screening": result.verdict},
+    )
+    return version
+
+
+@transaction.atomic
+def template_create(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    channel: str,
+    language: str,
+    audience: str,
+    region: str,
+    body: str,
+    subject: str = "",
+) -> TemplateVersion:
+    """A new template and its first version (waiting for a second person's approval).
+    Screening runs on save; its findings are stored with the version."""
+    _require(actor, "compliance.manage")
+    fields: dict[str, list[str]] = {}
+    if channel not in outgoing.TEMPLATE_CHANNELS:
+        fields["channel"] = [_("Unknown channel.")]
+    if language not in ("zh", "en"):
+        fields["language"] = [_("Use zh or en.")]
+    if audience not in outgoing.AUDIENCES:
+        fields["audience"] = [_("Unknown audience.")]
+    if region not in outgoing.REGIONS:
+        fields["region"] = [_("Unknown region.")]
+    if MessageTemplate.objects.filter(code=code).exists():
+        fields["code"] = [_("A template with this code exists.")]
+    if fields:
+        raise ApplicationError(_("The template is not valid."), "invalid_template", fields=fields)
+    template = MessageTemplate.objects.create(
+        code=code,
+        name=name,
+        channel=channel,
+        language=language,
+        audience=audience,
+        region=region,
+        created_by=actor,
+    )
+    return _new_version(actor=actor, template=template, number=1, subject=subject, body=body)
+
+
+@transaction.atomic
+def template_version_create(
+    *, actor: Any, template: MessageTemplate, body: str, subject: str = ""
+) -> TemplateVersion:
+    _require(actor, "compliance.manage")
+    locked = MessageTemplate.objects.select_for_update().get(pk=template.pk)
+    last = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    return _new_version(actor=actor, template=locked, number=last + 1, subject=subject, body=body)
+
+
+@transaction.atomic
+def template_version_approve(
+    *, actor: Any, version: TemplateVersion, note: str = ""
+) -> TemplateVersion:
+    """Four-eyes: the approver is not the author; a version screening blocks cannot be approved.
+    The previously approved version of the template is retired."""
+    _require(actor, "compliance.approve")
+    locked = TemplateVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != TemplateVersion.Status.DRAFT:
+        raise Conflict(_("This version has already been decided."), "already_decided")
+    if locked.author_id == getattr(actor, "pk", None):
+        raise ApplicationError(
+            _("A second person must approve: you wrote this version."), "four_eyes", status=403
+        )
+    if locked.screening_verdict == "block":
+        raise ApplicationError(
+            _("Screening blocks this text; change it before approval."), "screening_blocked"
+        )
+    TemplateVersion.objects.filter(
+        template_id=locked.template_id, status=TemplateVersion.Status.APPROVED
+    ).update(status=TemplateVersion.Status.RETIRED)
+    locked.status = TemplateVersion.Status.APPROVED
+    locked.approved_by = actor
+    locked.decided_at = timezone.now()
+    locked.decision_note = note.strip()
+    locked.save(update_fields=["status", "approved_by", "decided_at", "decision_note"])
+    record(
+        action="template.version_approved",
+        actor=actor,
+        target=locked,
+        changes={"status": ["draft", "approved"]},
+        reason=locked.decision_note,
+    )
+    return locked
+
+
+@transaction.atomic
+def template_version_reject(
+    *, actor: Any, version: TemplateVersion, note: str = ""
+) -> TemplateVersion:
+    _require(actor, "compliance.approve")
+    locked = TemplateVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != TemplateVersion.Status.DRAFT:
+        raise Conflict(_("This version has already been decided."), "already_decided")
+    locked.status = TemplateVersion.Status.REJECTED
+    locked.decided_at = timezone.now()
+    locked.decision_note = note.strip()
+    locked.save(update_fields=["status", "decided_at", "decision_note"])
+    record(action="template.version_rejected", actor=actor, target=locked, reason=note)
+    return locked
+
+
+def message_values(*, actor: Any, account: Any) -> dict[str, str]:
+    """Placeholder values for one account (the debtor's name, what is owed, by when)."""
+    from heed.core.money import format_minor
+
+    owed = account.principal_balance + account.interest_balance + account.fees_balance
+    return {
+        "debtor_name": account.debtor.full_name,
+        "amount": format_minor(owed - account.credit_balance, account.currency),
+        "due_date": account.due_date.isoformat() if account.due_date else "",
+        "payment_channels": str(
+            getattr(settings, "HEED_PAYMENT_CHANNELS", "")
+            or _("the official app, website or bank branches of %(creditor)s")
+            % {"creditor": account.creditor.name}
+        ),
+        "collector_id": getattr(actor, "username", ""),
+        "callback_number": str(getattr(settings, "HEED_CALLBACK_NUMBER", "")),
+    }
+
+
+def _checked_message(
+    *,
+    actor: Any,
+    account: Any,
+    contact_point: Any,
+    template_version: TemplateVersion | None,
+    text: str,
+    channel: str,
+    at: Any,
+) -> tuple[OutgoingMessage, bool]:
+    """Render → screen → ask the gateway. Returns the message and whether it may go out.
+
+    A message screening blocks or holds, or the gateway refuses, is stored (with its reason and
+    an audit event) and returned with ``False``; an allowed one is returned unsaved, with its
+    decision, for the caller to deliver.
+    """
+    from heed.compliance.services import preflight
+
+    _require(actor, "messages.send")
+    if template_version is None:
+        _require(actor, "messages.free_text")
+        if not text.strip():
+            raise ApplicationError(
+                _("Write the message."), "invalid", fields={"text": [_("Required.")]}
+            )
+        if channel not in outgoing.TEMPLATE_CHANNELS:
+            raise ApplicationError(
+                _("Choose a channel."), "invalid", fields={"channel": [_("Unknown channel.")]}
+            )
+        subject, body, language = "", text, None
+    else:
+        if not template_version.is_usable:
+            raise ApplicationError(
+                _("This template version is not approved."), "template_not_approved"
+            )
+        template = template_version.template
+        channel, language = template.channel, template.language
+        if template.audience == "debtor" and contact_point.party_role != "debtor":
+            raise ApplicationError(_("This template is for the debtor only."), "wrong_audience")
+        values = message_values(actor=actor, account=account)
+        subject = outgoing.render(template_version.subject, values)
+        body = outgoing.render(template_version.body, values)
+    facts = selectors.account_facts(account)
+    result = selectors.screener_get().screen(
+        f"{subject}\n{body}" if subject else body, language=language, channel=channel, facts=facts
+    )
+    message = OutgoingMessage(
+        account=account,
+        contact_point=contact_point,
+        template_version=template_version,
+        channel=channel,
+        subject=subject,
+        body=body,
+        screening_verdict=result.verdict,
+        screening_findings=[f.as_dict() for f in result.findings],
+        sent_by=actor,
+    )
+    if result.verdict != "pass":
+        message.status = (
+            OutgoingMessage.Status.BLOCKED_CONTENT
+            if result.verdict == "block"
+            else OutgoingMessage.Status.HELD_REVIEW
+        )
+        message.reason = ", ".join(sorted({f.category for f in result.findings}))
+        message.save()
+        record(
+            action="message.blocked",
+            actor=actor,
+            target=message,
+            changes={"status": message.status, "findings": message.screening_findings},
+        )
+        return message, False
+    decision = preflight(
+        actor=actor,
+        account=account,
+        contact_point=contact_point,
+        channel=outgoing.GATEWAY_CHANNEL[channel],
+        at=at,
+    )
+    message.decision = decision
+    if not decision.allowed:
+        message.status = OutgoingMessage.Status.BLOCKED_GATEWAY
+        message.reason = ", ".join(r["rule"] for r in decision.reasons)[:500]
+        message.save()
+        record(
+            action="message.blocked",
+            actor=actor,
+            target=message,
+            changes={"status": message.status, "decision": decision.pk},
+        )
+        return message, False
+    return message, True
+
+
+def _record_sent(*, actor: Any, message: OutgoingMessage) -> OutgoingMessage:
+    """A delivered message: its contact attempt (with the gateway decision) and audit event."""
+    from heed.collection.services import contact_attempt_record
+
+    decision = message.decision
+    assert decision is not None
+    attempt = contact_attempt_record(
+        actor=actor,
+        account=message.account,
+        contact_point=message.contact_point,
+        channel=outgoing.GATEWAY_CHANNEL[message.channel],
+        outcome="voicemail" if message.channel == "voicemail" else "delivered",
+        started_at=decision.proposed_at,
+        decision=decision,
+        content=message.body,
+    )
+    message.contact_attempt = attempt
+    message.save(update_fields=["status", "adapter", "adapter_reference", "contact_attempt"])
+    record(
+        action="message.sent",
+        actor=actor,
+        target=message,
+        changes={"decision": decision.pk, "adapter": message.adapter, "contact": attempt.pk},
+    )
+    return message
+
+
+def _letter_for(message: OutgoingMessage, *, address: str, date: Any = None) -> letters.Letter:
+    account = message.account
+    return letters.Letter(
+        sender=account.creditor.name,
+        recipient=account.debtor.full_name,
+        address=address,
+        date=date or timezone.localdate(),
+        subject=message.subject,
+        body=message.body,
+        reference=account.external_ref,
+        language=message.template_version.template.language if message.template_version else "zh",
+    )
+
+
+@transaction.atomic
+def message_send(
+    *,
+    actor: Any,
+    account: Any,
+    contact_point: Any,
+    template_version: TemplateVersion | None = None,
+    text: str = "",
+    channel: str = "",
+    at: Any = None,
+) -> OutgoingMessage:
+    """Render → screen → ask the compliance gateway → hand to the adapter → record the contact.
+
+    A message that screening blocks or holds for review, or that the gateway refuses, is stored
+    with the reason and never reaches the adapter. ``account`` must come from a scoped lookup.
+    A letter is rendered to a PDF (``VAR_DIR/letters/letter-<id>.pdf``) for printing.
+    """
+    from heed.portfolio.selectors import contact_point_plain_value
+
+    message, allowed = _checked_message(
+        actor=actor,
+        account=account,
+        contact_point=contact_point,
+        template_version=template_version,
+        text=text,
+        channel=channel,
+        at=at,
+    )
+    if not allowed:
+        return message
+    message.status = OutgoingMessage.Status.SENT
+    if message.channel == "letter":
+        message.adapter = "pdf"
+        message.save()
+        letter = _letter_for(message, address=contact_point_plain_value(contact_point))
+        pdf, _pages = letters.letters_pdf([letter])
+        name = f"letter-{message.pk}.pdf"
+        letters.letter_path(name).write_bytes(pdf)
+        message.adapter_reference = name
+        return _record_sent(actor=actor, message=message)
+    adapter = adapter_get()
+    message.adapter = adapter.name
+    message.save()
+    try:
+        message.adapter_reference = adapter.send(
+            Outbound(
+                message.channel,
+                contact_point_plain_value(contact_point),
+                message.subject,
+                message.body,
+                message.pk,
+            )
+        )
+    except Exception as exc:  # noqa: BLE001 — any provider failure is recorded, not raised
+        message.status = OutgoingMessage.Status.FAILED
+        message.reason = str(exc)[:500]
+        message.save(update_fields=["status", "reason"])
+        record(action="message.failed", actor=actor, target=message, reason=message.reason)
+        return message
+    return _record_sent(actor=actor, message=message)
+
+
+# --- Letter batches (background task, one combined PDF) -----------------------------------------
+
+LETTER_BATCH_KIND = "screening.letter_batch"
+LETTER_BATCH_MAX = 2000
+
+
+def _letter_version(version: TemplateVersion) -> None:
+    if not version.is_usable:
+        raise ApplicationError(_("This template version is not approved."), "template_not_approved")
+    if version.template.channel != "letter":
+        raise ApplicationError(
+            _("Choose a letter template."),
+            "invalid",
+            fields={"template_version": [_("This template is not a letter.")]},
+        )
+
+
+@transaction.atomic
+def letter_batch_start(
+    *, actor: Any, template_version: TemplateVersion, accounts: list[Any], at: Any = None
+) -> Any:
+    """Start a print run: every account's letter is rendered, screened and asked of the gateway
+    in a background task; the allowed ones become one combined PDF. ``accounts`` must come from
+    scoped lookups (the task looks each one up again in the actor's scope)."""
+    from heed.screening.tasks import letter_batch_task
+    from heed.tasks.services import task_run_start
+
+    _require(actor, "messages.send")
+    _letter_version(template_version)
+    ids = list(dict.fromkeys(account.pk for account in accounts))
+    if not ids or len(ids) > LETTER_BATCH_MAX:
+        raise ApplicationError(
+            _("Choose between 1 and %(max)d accounts.") % {"max": LETTER_BATCH_MAX},
+            "invalid",
+            fields={
+                "accounts": [
+                    _("Choose between 1 and %(max)d accounts.") % {"max": LETTER_BATCH_MAX}
+                ]
+            },
+        )
+    run = task_run_start(
+        actor=actor,
+        kind=LETTER_BATCH_KIND,
+        params={
+            "template_version": template_version.pk,
+            "accounts": ids,
+            "at": at.isoformat() if at is not None else None,
+        },
+        enqueue=lambda run_id: letter_batch_task.enqueue(run_id),
+    )
+    record(
+        action="letter.batch_started",
+        actor=actor,
+        target=run,
+        changes={"template_version": template_version.pk, "accounts": len(ids)},
+    )
+    return run
+
+
+def _debtor_postal_point(account: Any) -> Any:
+    from heed.portfolio.selectors import debtor_contact_points
+
+    return (
+        debtor_contact_points(account.debtor)
+        .filter(kind="postal", party_role="debtor", is_valid=True, opted_out=False)
+        .order_by("id")
+        .first()
+    )
+
+
+def letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
+    """The work of a letter batch (called by the task): check every letter, render the allowed
+    ones into one PDF, then mark them sent and record the contacts. A letter screening or the
+    gateway stops is stored with its reason and is not in the PDF."""
+    import datetime as dt
+    from collections import Counter
+
+    from heed.core.errors import NotFound
+    from heed.portfolio.selectors import account_get_for_user, contact_point_plain_value
+
+    actor = run.created_by
+    version = TemplateVersion.objects.select_related("template").get(
+        pk=run.params["template_version"]
+    )
+    _letter_version(version)
+    at = dt.datetime.fromisoformat(run.params["at"]) if run.params.get("at") else None
+    ids: list[int] = list(run.params["accounts"])
+    counts: Counter[str] = Counter()
+    ready: list[tuple[OutgoingMessage, letters.Letter]] = []
+    for position, account_id in enumerate(ids, start=1):
+        try:
+            account = account_get_for_user(actor, account_id)
+        except NotFound:
+            counts["not_found"] += 1
+            continue
+        point = _debtor_postal_point(account)
+        if point is None:
+            counts["no_address"] += 1
+        else:
+            try:
+                with transaction.atomic():
+                    message, allowed = _checked_message(
+                        actor=actor,
+                        account=account,
+                        contact_point=point,
+                        template_version=version,
+                        text="",
+                        channel="letter",
+                        at=at,
+                    )
+            except ApplicationError:
+                counts["invalid"] += 1
+            else:
+                if allowed:
+                    letter = _letter_for(message, address=contact_point_plain_value(point))
+                    ready.append((message, letter))
+                else:
+                    counts[message.status] += 1
+        if progress is not None and (position % 10 == 0 or position == len(ids)):
+            progress(int(position * 80 / len(ids)), f"{position}/{len(ids)}")
+    name, pages = "", 0
+    if ready:
+        if progress is not None:
+            progress(85, _("Rendering %(count)d letters") % {"count": len(ready)})
+        pdf, pages = letters.letters_pdf([letter for _message, letter in ready])
+        name = f"letters-{run.pk}.pdf"
+        letters.letter_path(name).write_bytes(pdf)
+    with transaction.atomic():
+        for message, _letter in ready:
+            message.status = OutgoingMessage.Status.SENT
+            message.adapter = "letter_batch"
+            message.save()
+            message.adapter_reference = name
+            _record_sent(actor=actor, message=message)
+        summary: dict[str, Any] = {
+            "file": name,
+            "letters": len(ready),
+            "pages": pages,
+            "blocked_content": counts[OutgoingMessage.Status.BLOCKED_CONTENT],
+            "held_review": counts[OutgoingMessage.Status.HELD_REVIEW],
+            "blocked_gateway": counts[OutgoingMessage.Status.BLOCKED_GATEWAY],
+            "no_address": counts["no_address"],
+            "not_found": counts["not_found"],
+            "invalid": counts["invalid"],
+        }
+        record(action="letter.batch_finished", actor=actor, target=run, changes=summary)
+    summary["message"] = _("%(letters)d letters on %(pages)d pages; %(stopped)d not sent") % {
+        "letters": len(ready),
+        "pages": pages,
+        "stopped": len(ids) - len(ready),
+    }
+    return summary

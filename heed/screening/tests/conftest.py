@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from heed.core.roles import Role
+from heed.screening.engine.lexicon import load_lexicon
+from heed.screening.engine.screener import Screener
+
+
+@pytest.fixture(scope="session")
+def screener() -> Screener:
+    """The file lexicon with every rule layer, no classifier (deterministic, fast)."""
+    return Screener(load_lexicon())
+
+
+@pytest.fixture
+def packs_active(make_user: Callable[..., Any]) -> None:
+    """Every shipped rule pack loaded and approved, so the compliance gateway decides."""
+    from heed.compliance import services as compliance
+    from heed.compliance.rules.packs import file_contents
+
+    officer = make_user(Role.COMPLIANCE_OFFICER)
+    for code in sorted(file_contents()):
+        draft = compliance.pack_version_load_file(actor="system:packs", code=code)
+        assert draft is not None
+        compliance.pack_version_approve(actor=officer, version=draft)

@@ -1,0 +1,235 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from heed.screening.engine.lexicon import (
+    Entry,
+    ExceptionPhrase,
+    LexiconError,
+    load_lexicon,
+    parse_phrase_file,
+)
+from heed.screening.engine.screener import AccountFacts, Screener
+
+# One message per category and language, and one evasion of it (RULES.md §Content).
+CAUGHT = [
+    ("P1", "再不还钱，小心我弄死你。"),
+    ("P1", "再不还钱弄.死.你"),
+    ("P1", "Pay today or we will break your legs."),
+    ("P1", "I will k i l l you"),
+    ("P2", "我们会去你孩子的学校找他。"),
+    ("P2", "We know which school your kids go to."),
+    ("P3", "你这个老赖"),
+    ("P3", "你个老lai，赶紧还钱"),
+    ("P3", "煞笔，还钱。"),
+    ("P3", "你就是個老賴！"),
+    ("P3", "Pay up, you deadbeat."),
+    ("P3", "you s h i t, pay now"),
+    ("P4", "我是派出所的民警，你欠的钱必须今天还。"),
+    ("P4", "This is Officer Johnson from the police department."),
+    ("P6", "附件是您的逮捕令，请尽快处理。"),
+    ("P6", "Attached is your arrest warrant."),
+    ("P7", "再不还钱你就等着坐牢吧。"),
+    ("P7", "你就等著坐 牢吧"),
+    ("P7", "You will go to jail if you don't pay today."),
+    ("P9", "不还钱就爆你通讯录。"),
+    ("P9", "不还钱就bao你通讯录"),
+    ("P9", "We will tell your employer about this debt."),
+    ("P10", "作为他的紧急联系人，请您替他还款。"),
+    ("P10", "Ask your parents to pay the balance for you."),
+    ("P11", "不还钱就每十分钟给你打一次电话。"),
+    ("P11", "We'll call you every ten minutes until you pay."),
+    ("P12", "信用卡套现也要把钱还上。"),
+    ("P12", "Take out a payday loan and pay us today."),
+    ("P13", "逾期要另外收取500元催收费。"),
+    ("P13", "A collection fee of $300 will be added to your balance."),
+    ("P14", "您好，您有一个快递包裹未签收，请回电。"),
+    ("P14", "There has been a family emergency. Call this number immediately."),
+    ("P15", "不还钱就让你上征信黑名单，一辈子都贷不了款。"),
+    ("P15", "You will be blacklisted for life."),
+    ("P16", "把你的裸照发给你的联系人。"),
+    ("P16", "We'll share your medical records with your employer."),
+    ("P17", "还不起就去死吧。"),
+    ("P17", "If you can't pay, just kill yourself."),
+    ("P18", "明天给你家门口送花圈。"),
+    ("P18", "We will put up a banner outside your office."),
+]
+
+MUST_PASS = [
+    "您好，您在XX银行的借款已逾期3天，应还金额1250.00元，请通过官方APP还款。",
+    "温馨提示：本公司不会以公安、法院名义联系您，谨防冒充公检法的诈骗电话。",
+    "如遇冒充警察要求转账的电话，请立即拨打110报警。",
+    "惊悉您的父亲去世，我们深表哀悼，本月将暂停一切联系。",
+    "已为您执行自动扣款，扣款金额500元，感谢您的配合。",
+    "我们不会起诉您，希望能和您协商一个还款方案。",
+    "If you dispute this debt, please let us know in writing within 30 days.",
+    "We never ask for gift cards. If someone claiming to be the police asks, it is a scam.",
+    "We are sorry for your loss. We will pause contact for 30 days.",
+    "Our collectors have the skill to help you find a plan that works.",
+    "She'll call you back tomorrow, he'll be in the office then.",
+    "We will not contact your employer or family about this debt.",
+    "If you think we made a mistake, you can complain to your state attorney general.",
+    "",
+]
+
+
+@pytest.mark.parametrize(("category", "text"), CAUGHT)
+def test_category_is_caught_with_a_span_in_the_original_text(
+    screener: Screener, category: str, text: str
+) -> None:
+    result = screener.screen(text)
+    assert result.verdict == "block"
+    findings = [f for f in result.findings if f.category == category]
+    assert findings, result
+    for finding in findings:
+        assert text[finding.start : finding.end] == finding.match
+        assert finding.rule
+        assert 0 < finding.confidence <= 1
+
+
+@pytest.mark.parametrize("text", MUST_PASS)
+def test_lawful_message_passes(screener: Screener, text: str) -> None:
+    result = screener.screen(text)
+    assert (result.verdict, result.findings) == ("pass", ())
+
+
+def test_span_points_at_the_evasion_as_written(screener: Screener) -> None:
+    text = "你这个老🐶赖，还钱"
+    [finding] = screener.screen(text).findings
+    assert (finding.category, finding.start, finding.end, finding.match) == ("P3", 3, 6, "老🐶赖")
+
+
+def test_pinyin_substitution_is_found_with_its_rule(screener: Screener) -> None:
+    [finding] = screener.screen("你个老lai").findings
+    assert (finding.match, finding.rule) == ("老lai", "pinyin:zh:P3:老赖")
+
+
+def test_english_word_is_not_read_as_pinyin(screener: Screener) -> None:
+    assert screener.screen("We made a plan").verdict == "pass"
+
+
+def test_kill_inside_skill_is_not_a_threat(screener: Screener) -> None:
+    assert screener.screen("skilled staff will kill time").verdict == "pass"
+    assert screener.screen("I will kill you").verdict == "block"
+
+
+LAWSUIT = "如果本周不还款，我们将起诉您。"
+
+
+def test_gated_lawsuit_without_account_asks_for_review(screener: Screener) -> None:
+    result = screener.screen(LAWSUIT)
+    assert result.verdict == "review"
+    assert [(f.category, f.match) for f in result.findings] == [("P8", "起诉您")]
+    assert result.findings[0].rule.endswith("|gate:lawsuit")
+
+
+def test_gated_lawsuit_passes_when_litigation_approved_and_not_time_barred(
+    screener: Screener,
+) -> None:
+    result = screener.screen(LAWSUIT, facts=AccountFacts(litigation_approved=True))
+    assert (result.verdict, result.findings) == ("pass", ())
+    assert [s.reason for s in result.suppressed] == ["gate:lawsuit:facts_hold"]
+
+
+def test_gated_lawsuit_blocks_on_time_barred_debt(screener: Screener) -> None:
+    facts = AccountFacts(litigation_approved=True, time_barred=True)
+    assert screener.screen(LAWSUIT, facts=facts).verdict == "block"
+
+
+def test_gated_lawsuit_blocks_when_litigation_not_approved(screener: Screener) -> None:
+    assert screener.screen(LAWSUIT, facts=AccountFacts()).verdict == "block"
+
+
+def test_lawyer_claim_depends_on_lawyer_instructed(screener: Screener) -> None:
+    text = "Your account has been referred to our attorney."
+    assert screener.screen(text).verdict == "review"
+    assert screener.screen(text, facts=AccountFacts(lawyer_instructed=True)).verdict == "pass"
+    assert screener.screen(text, facts=AccountFacts()).verdict == "block"
+
+
+def test_seizure_needs_a_judgment(screener: Screener) -> None:
+    text = "We will garnish your wages next week."
+    assert screener.screen(text, facts=AccountFacts()).verdict == "block"
+    assert screener.screen(text, facts=AccountFacts(judgment_obtained=True)).verdict == "pass"
+
+
+def test_fee_blocks_without_account_and_passes_when_in_contract(screener: Screener) -> None:
+    text = "A collection fee of $300 will be added to your balance."
+    assert screener.screen(text).verdict == "block"
+    assert screener.screen(text, facts=AccountFacts(fees_in_contract=True)).verdict == "pass"
+
+
+def test_credit_reporting_is_gated_but_blacklist_for_life_always_blocks(
+    screener: Screener,
+) -> None:
+    reporting = "This debt will be reported to the credit bureaus."
+    assert screener.screen(reporting).verdict == "review"
+    facts = AccountFacts(reports_to_credit_bureau=True)
+    assert screener.screen(reporting, facts=facts).verdict == "pass"
+    assert screener.screen("You will be blacklisted for life.", facts=facts).verdict == "block"
+
+
+def test_always_category_ignores_facts(screener: Screener) -> None:
+    facts = AccountFacts(litigation_approved=True, lawyer_instructed=True, judgment_obtained=True)
+    assert screener.screen("你这个老赖", facts=facts).verdict == "block"
+
+
+def test_low_confidence_hit_asks_for_review(screener: Screener) -> None:
+    result = screener.screen("后果自负。")
+    assert result.verdict == "review"
+    assert [f.confidence for f in result.findings] == [0.6]
+
+
+def test_negation_is_scoped_to_the_clause(screener: Screener) -> None:
+    assert screener.screen("我们不会联系你的单位领导。").verdict == "pass"
+    assert screener.screen("If you don't pay we will tell your employer.").verdict == "block"
+
+
+def test_added_phrase_and_exception_change_the_result() -> None:
+    extra = Entry("P3", "zh", "铁公鸡", source="ui:1")
+    screener = Screener(load_lexicon(extra_entries=[extra]))
+    assert screener.screen("你这个铁公鸡").verdict == "block"
+    exception = ExceptionPhrase("铁公鸡基金", "zh", frozenset({"P3"}), "ui:2")
+    screener = Screener(load_lexicon(extra_entries=[extra], extra_exceptions=[exception]))
+    result = screener.screen("欢迎了解铁公鸡基金产品")
+    assert result.verdict == "pass"
+    assert [s.reason for s in result.suppressed] == ["ui:2"]
+
+
+def test_lexicon_files_parse_and_name_a_version() -> None:
+    lexicon = load_lexicon()
+    assert lexicon.version
+    assert len(lexicon.content_hash) == 16
+    categories = {(e.category, e.language) for e in lexicon.entries}
+    for number in range(1, 19):
+        assert (f"P{number}", "zh") in categories
+        assert (f"P{number}", "en") in categories
+
+
+def test_malformed_lexicon_line_names_file_and_line() -> None:
+    with pytest.raises(LexiconError, match="zh/P1.txt:2: unknown gate 'nope'"):
+        parse_phrase_file("# c\n弄死\tgate=nope\n", category="P1", language="zh", name="zh/P1.txt")
+
+
+def test_raw_scan_counts_plain_matches() -> None:
+    assert load_lexicon().raw_scan("你这个老赖") >= 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("老赖傻逼你 sSbB h i t弄死.-$!@*'’ａｂ煞笔lai通讯录\n，。")),
+        max_size=40,
+    )
+)
+def test_any_text_screens_with_spans_inside_the_original(text: str) -> None:
+    result = _SCREENER.screen(text)
+    assert result.verdict in {"block", "review", "pass"}
+    for finding in result.findings:
+        assert 0 <= finding.start < finding.end <= len(text)
+        assert text[finding.start : finding.end] == finding.match
+
+
+_SCREENER = Screener(load_lexicon())

@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from heed.audit.models import AuditEvent
+from heed.core.errors import ApplicationError, PermissionDenied
+from heed.core.roles import Role
+from heed.portfolio.tests.conftest import field_keys  # noqa: F401  (autouse: PII keys)
+from heed.portfolio.tests.factories import AccountFactory, DebtorFactory, make_contact_point
+from heed.screening import outgoing, services
+from heed.screening.models import OutgoingMessage, TemplateVersion
+
+pytestmark = pytest.mark.django_db
+
+SH = ZoneInfo("Asia/Shanghai")
+MORNING = datetime(2026, 11, 27, 10, 0, tzinfo=SH)
+NIGHT = datetime(2026, 11, 27, 23, 0, tzinfo=SH)
+
+REMINDER = (
+    "{debtor_name}您好，您的借款应还{amount}，到期日{due_date}，请通过{payment_channels}还款。"
+)
+
+
+@pytest.fixture
+def outbox(settings: Any, tmp_path: Path) -> Path:
+    settings.HEED_MESSAGE_ADAPTER = "file"
+    settings.VAR_DIR = tmp_path
+    return tmp_path / "outbox" / "messages.jsonl"
+
+
+@pytest.fixture
+def people(make_user: Callable[..., Any]) -> dict[str, Any]:
+    return {
+        "author": make_user(Role.COMPLIANCE_OFFICER),
+        "approver": make_user(Role.COMPLIANCE_OFFICER),
+        "collector": make_user(Role.COLLECTOR),
+        "lead": make_user(Role.TEAM_LEAD),
+    }
+
+
+@pytest.fixture
+def account(people: dict[str, Any]) -> Any:
+    debtor = DebtorFactory(full_name="王小明")
+    return AccountFactory(debtor=debtor, assigned_collector=people["collector"])
+
+
+@pytest.fixture
+def phone(account: Any) -> Any:
+    return make_contact_point(account.debtor, "+8613812341234")
+
+
+def approved_reminder(people: dict[str, Any]) -> TemplateVersion:
+    version = services.template_create(
+        actor=people["author"],
+        code="cn-sms-reminder",
+        name="Reminder",
+        channel="sms",
+        language="zh",
+        audience="debtor",
+        region="CN",
+        body=REMINDER,
+    )
+    return services.template_version_approve(actor=people["approver"], version=version)
+
+
+def test_template_rules() -> None:
+    ok = outgoing.template_problems(body=REMINDER, channel="sms", audience="debtor", region="CN")
+    assert ok == {}
+    third = outgoing.template_problems(
+        body="请转告{debtor_name}回电，欠款{amount}",
+        channel="sms",
+        audience="third_party",
+        region="CN",
+    )
+    assert "must not mention the debt" in third["body"][0]
+    us = outgoing.template_problems(
+        body="Your payment of {amount} is due.", channel="sms", audience="debtor", region="US"
+    )
+    assert "opt out" in us["body"][0]
+    assert (
+        outgoing.template_problems(
+            body="Due {amount}. Reply STOP to opt out.",
+            channel="sms",
+            audience="debtor",
+            region="US",
+        )
+        == {}
+    )
+    voicemail = outgoing.template_problems(
+        body="This is {collector_id}, call {callback_number} about {amount}.",
+        channel="voicemail",
+        audience="debtor",
+        region="US",
+    )
+    assert "limited-content" in voicemail["body"][0]
+    assert (
+        "Unknown placeholder"
+        in outgoing.template_problems(
+            body="{balance}", channel="sms", audience="debtor", region="CN"
+        )["body"][0]
+    )
+
+
+def test_template_needs_a_second_person_and_screens_on_save(people: dict[str, Any]) -> None:
+    version = services.template_create(
+        actor=people["author"],
+        code="t1",
+        name="T",
+        channel="sms",
+        language="zh",
+        audience="debtor",
+        region="CN",
+        body="{debtor_name}，再不还钱就等着坐牢。",
+    )
+    assert version.status == "draft"
+    assert version.screening_verdict == "block"
+    assert version.screening_findings[0]["category"] == "P7"
+    with pytest.raises(ApplicationError) as own:
+        services.template_version_approve(actor=people["author"], version=version)
+    assert own.value.code == "four_eyes"
+    with pytest.raises(ApplicationError) as blocked:
+        services.template_version_approve(actor=people["approver"], version=version)
+    assert blocked.value.code == "screening_blocked"
+    version.refresh_from_db()
+    assert (version.status, version.approved_by) == ("draft", None)
+
+
+def test_new_approved_version_retires_the_old_one(people: dict[str, Any]) -> None:
+    first = approved_reminder(people)
+    second = services.template_version_create(
+        actor=people["author"], template=first.template, body=REMINDER + "谢谢。"
+    )
+    assert second.number == 2
+    services.template_version_approve(actor=people["approver"], version=second)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("retired", "approved")
+
+
+def test_collector_cannot_author_templates(people: dict[str, Any]) -> None:
+    with pytest.raises(PermissionDenied):
+        services.template_create(
+            actor=people["collector"],
+            code="x",
+            name="x",
+            channel="sms",
+            language="zh",
+            audience="debtor",
+            region="CN",
+            body="你好",
+        )
+
+
+def test_approved_template_is_rendered_screened_allowed_sent_and_recorded(
+    people: dict[str, Any], account: Any, phone: Any, outbox: Path, packs_active: None
+) -> None:
+    version = approved_reminder(people)
+    message = services.message_send(
+        actor=people["collector"],
+        account=account,
+        contact_point=phone,
+        template_version=version,
+        at=MORNING,
+    )
+    assert message.status == "sent", message.reason
+    assert message.body.startswith("王小明您好，您的借款应还")
+    assert message.decision is not None and message.decision.allowed
+    assert message.contact_attempt is not None
+    assert message.contact_attempt.decision_id == message.decision.pk
+    [line] = [json.loads(x) for x in outbox.read_text(encoding="utf-8").splitlines()]
+    assert (line["to"], line["body"], line["message_id"]) == (
+        "+8613812341234",
+        message.body,
+        message.pk,
+    )
+    assert AuditEvent.objects.filter(action="message.sent", target_id=str(message.pk)).exists()
+
+
+def test_unapproved_template_cannot_be_used(
+    people: dict[str, Any], account: Any, phone: Any, outbox: Path
+) -> None:
+    version = services.template_create(
+        actor=people["author"],
+        code="draft",
+        name="D",
+        channel="sms",
+        language="zh",
+        audience="debtor",
+        region="CN",
+        body=REMINDER,
+    )
+    with pytest.raises(ApplicationError) as caught:
+        services.message_send(
+            actor=people["collector"],
+            account=account,
+            contact_point=phone,
+            template_version=version,
+            at=MORNING,
+        )
+    assert caught.value.code == "template_not_approved"
+    assert not outbox.exists()
+    assert OutgoingMessage.objects.count() == 0
+
+
+def test_blocked_free_text_never_reaches_the_adapter(
+    people: dict[str, Any], account: Any, phone: Any, outbox: Path, packs_active: None
+) -> None:
+    message = services.message_send(
+        actor=people["lead"],
+        account=account,
+        contact_point=phone,
+        text="再不还钱就爆你通讯录",
+        channel="sms",
+        at=MORNING,
+    )
+    assert (message.status, message.reason, message.decision) == ("blocked_content", "P9", None)
+    assert not outbox.exists()
+
+
+def test_collector_without_free_text_permission_is_refused(
+    people: dict[str, Any], account: Any, phone: Any, outbox: Path
+) -> None:
+    with pytest.raises(PermissionDenied):
+        services.message_send(
+            actor=people["collector"],
+            account=account,
+            contact_point=phone,
+            text="您好，请回电。",
+            channel="sms",
+            at=MORNING,
+        )
+    assert OutgoingMessage.objects.count() == 0
+
+
+def test_gateway_refusal_is_stored_and_not_sent(
+    people: dict[str, Any], account: Any, phone: Any, outbox: Path, packs_active: None
+) -> None:
+    version = approved_reminder(people)
+    message = services.message_send(
+        actor=people["collector"],
+        account=account,
+        contact_point=phone,
+        template_version=version,
+        at=NIGHT,
+    )
+    assert (message.status, message.reason) == ("blocked_gateway", "CN-01")
+    assert message.decision is not None and not message.decision.allowed
+    assert not outbox.exists()

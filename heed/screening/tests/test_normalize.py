@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from heed.screening.engine.normalize import build_views, detect_language, latin_view
+
+
+def test_cjk_view_simplifies_and_drops_inserted_symbols() -> None:
+    views = build_views("你就是個老🐶賴！")
+    assert views.cjk.text == "你就是个老赖"
+    start, end = views.cjk.original_span(4, 6)
+    assert "你就是個老🐶賴！"[start:end] == "老🐶賴"
+
+
+def test_cjk_view_folds_full_width_letters() -> None:
+    assert build_views("ｓｂ，还钱！").cjk.text == "sb还钱"
+
+
+def test_latin_view_joins_spaced_letters_and_maps_look_alikes() -> None:
+    assert latin_view("you s h i t, pay").text == " you shit pay "
+    assert latin_view("sh1t b!tch a$$hole").text == " shit bitch asshole "
+    assert latin_view("dead-beat s.h.i.t").text == " deadbeat shit "
+
+
+def test_latin_view_keeps_apostrophes_so_contractions_stay_words() -> None:
+    assert latin_view("He'll call").text == " he'll call "
+
+
+def test_latin_view_leaves_amounts_alone() -> None:
+    assert latin_view("$500 fee, pay!").text == " 500 fee pay "
+
+
+def test_pinyin_view_reads_ideographs_and_keeps_letters() -> None:
+    assert build_views("老lai").pinyin.text == "laolai"
+    assert build_views("煞笔").pinyin.text == "shabi"
+
+
+def test_detect_language() -> None:
+    assert detect_language("请还款 OK") == "zh"
+    assert detect_language("Please pay your bill, 老师") == "en"
+    assert detect_language("Please pay") == "en"
+
+
+@given(st.text(max_size=60))
+def test_every_view_character_maps_back_inside_the_original(text: str) -> None:
+    views = build_views(text)
+    for view in (views.cjk, views.latin):
+        for start, end in zip(view.starts, view.ends, strict=True):
+            assert 0 <= start <= end <= len(text)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path
+
+from heed.screening import views
+
+app_name = "screening"
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.check, name="check"),
+    path("lexicon/", views.lexicon, name="lexicon"),
+    path("lexicon/<int:pk>/approve/", views.lexicon_change_approve, name="lexicon_approve"),
+    path("lexicon/<int:pk>/reject/", views.lexicon_change_reject, name="lexicon_reject"),
+    path("live/", views.live, name="live"),
+    path("templates/", views.templates, name="templates"),
+    path("templates/<int:pk>/", views.template_detail, name="template"),
+    path(
+        "templates/versions/<int:pk>/<str:decision>/",
+        views.template_version_decide,
+        name="template_version_decide",
+    ),
+    path("send/<int:account_pk>/", views.send, name="send"),
+    path("letters/", views.letters, name="letters"),
+    path("letters/<uuid:pk>/", views.letter_run, name="letter_run"),
+    path("letters/<uuid:pk>/pdf/", views.letter_run_pdf, name="letter_run_pdf"),
+    path("letters/message/<int:pk>/pdf/", views.letter_pdf, name="letter_pdf"),
+]

@@ -1,0 +1,531 @@
+"""Screens: paste a text and see its findings highlighted; the lexicon with four-eyes changes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from heed.core.errors import ApplicationError
+from heed.core.roles import has_permission
+from heed.screening import selectors, services
+from heed.screening.categories import CATEGORY_LABELS, VERDICT_LABELS, category_mode
+from heed.screening.engine.lexicon import CATEGORY_CODES
+from heed.screening.engine.screener import CHANNELS, Finding, Result
+from heed.screening.models import (
+    AUDIENCE_CHOICES,
+    CATEGORY_CHOICES,
+    GATE_CHOICES,
+    LANGUAGE_CHOICES,
+    REGION_CHOICES,
+    TEMPLATE_CHANNEL_CHOICES,
+    LexiconChange,
+)
+from heed.web.views import permission_required
+
+
+class CheckForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Text"),
+        max_length=services.MAX_TEXT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        choices=[("", gettext_lazy("Detect")), *LANGUAGE_CHOICES],
+        required=False,
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"),
+        choices=[("", "—"), *((c, c) for c in CHANNELS)],
+        required=False,
+    )
+    account = forms.IntegerField(
+        label=gettext_lazy("Account id"),
+        required=False,
+        min_value=1,
+        help_text=gettext_lazy("Optional: gated categories are then decided from its facts."),
+    )
+
+
+class ChangeForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=LexiconChange.Kind.choices)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=LANGUAGE_CHOICES)
+    phrase = forms.CharField(label=gettext_lazy("Phrase or pattern"), max_length=200)
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"), choices=[("", "—"), *CATEGORY_CHOICES], required=False
+    )
+    gate = forms.ChoiceField(label=gettext_lazy("Gate"), choices=GATE_CHOICES, required=False)
+    confidence = forms.FloatField(
+        label=gettext_lazy("Confidence"), min_value=0.05, max_value=1.0, initial=0.95
+    )
+    exception_categories = forms.CharField(
+        label=gettext_lazy("Protected categories (exceptions)"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("Comma-separated, e.g. P4,P7; empty protects every category."),
+    )
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500)
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+
+def highlighted_segments(text: str, findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+    """The text cut where findings start and end; each piece lists the categories covering it."""
+    cuts = {0, len(text)}
+    for finding in findings:
+        cuts.update((finding.start, finding.end))
+    points = sorted(c for c in cuts if 0 <= c <= len(text))
+    segments: list[dict[str, Any]] = []
+    for start, end in zip(points, points[1:], strict=False):
+        covering = [f for f in findings if f.start <= start and end <= f.end]
+        segments.append(
+            {
+                "text": text[start:end],
+                "categories": sorted({f.category for f in covering}, key=CATEGORY_CODES.index),
+                "decision": "block" if any(f.decision == "block" for f in covering) else "review",
+            }
+        )
+    return segments
+
+
+def _result_context(text: str, result: Result) -> dict[str, Any]:
+    return {
+        "result": result,
+        "verdict_label": VERDICT_LABELS[result.verdict],
+        "segments": highlighted_segments(text, result.findings),
+        "findings": [
+            {"finding": f, "label": CATEGORY_LABELS.get(f.category, f.category)}
+            for f in result.findings
+        ],
+        "suppressed": result.suppressed,
+    }
+
+
+def _apply_error(form: forms.Form, exc: ApplicationError) -> None:
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+@permission_required("screening.check")
+def check(request: HttpRequest) -> HttpResponse:
+    form = CheckForm(request.POST or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.screen_text(
+                actor=request.user,
+                text=data["text"],
+                language=data["language"] or None,
+                channel=data["channel"] or None,
+                account_id=data["account"],
+            )
+        except ApplicationError as exc:
+            if exc.code == "not_found":
+                form.add_error("account", _("No such account in your scope."))
+            else:
+                _apply_error(form, exc)
+        else:
+            context.update(_result_context(data["text"], result))
+    template = (
+        "screening/_result.html" if request.headers.get("HX-Request") else "screening/check.html"
+    )
+    return render(request, template, context)
+
+
+@permission_required("compliance.view")
+def lexicon(request: HttpRequest) -> HttpResponse:
+    can_propose = has_permission(request.user, "compliance.manage")
+    form = ChangeForm(request.POST or None)
+    if request.method == "POST":
+        if not can_propose:
+            return render(request, "web/forbidden.html", status=403)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.lexicon_change_propose(actor=request.user, **data)
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(
+                    request, _("Proposed. It applies once a second person approves it.")
+                )
+                return redirect("screening:lexicon")
+    screener = selectors.screener_get()
+    counts = Counter((e.category, e.language) for e in screener.lexicon.entries)
+    categories = [
+        {
+            "code": code,
+            "label": CATEGORY_LABELS[code],
+            "mode": category_mode(code),
+            "zh": counts[(code, "zh")],
+            "en": counts[(code, "en")],
+        }
+        for code in CATEGORY_CODES
+    ]
+    changes = selectors.lexicon_change_list()
+    return render(
+        request,
+        "screening/lexicon.html",
+        {
+            "form": form,
+            "can_propose": can_propose,
+            "can_approve": has_permission(request.user, "compliance.approve"),
+            "categories": categories,
+            "lexicon": screener.lexicon,
+            "pending": changes.pending(),
+            "decided": changes.exclude(status=LexiconChange.Status.PROPOSED)[:50],
+            "decision_form": DecisionForm(),
+        },
+    )
+
+
+def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+    change = selectors.lexicon_change_get(pk)
+    form = DecisionForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        if approve:
+            services.lexicon_change_approve(actor=request.user, change=change, note=note)
+            messages.success(request, _("Approved: the screener uses it from now on."))
+        else:
+            services.lexicon_change_reject(actor=request.user, change=change, note=note)
+            messages.success(request, _("Rejected."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("screening:lexicon")
+
+
+@require_POST
+@permission_required("compliance.approve")
+def lexicon_change_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=True)
+
+
+@require_POST
+@permission_required("compliance.approve")
+def lexicon_change_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=False)
+
+
+# --- Message templates and sending ------------------------------------------------------------
+
+
+class TemplateForm(forms.Form):
+    code = forms.SlugField(label=gettext_lazy("Code"), max_length=60)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=TEMPLATE_CHANNEL_CHOICES)
+    language = forms.ChoiceField(label=gettext_lazy("Language"), choices=LANGUAGE_CHOICES)
+    audience = forms.ChoiceField(label=gettext_lazy("Audience"), choices=AUDIENCE_CHOICES)
+    region = forms.ChoiceField(label=gettext_lazy("Region"), choices=REGION_CHOICES)
+    subject = forms.CharField(
+        label=gettext_lazy("Subject (e-mail)"), max_length=200, required=False
+    )
+    body = forms.CharField(
+        label=gettext_lazy("Text"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy(
+            "Placeholders: {debtor_name} {amount} {due_date} {payment_channels} {collector_id} "
+            "{callback_number}"
+        ),
+    )
+
+
+class VersionForm(forms.Form):
+    subject = forms.CharField(
+        label=gettext_lazy("Subject (e-mail)"), max_length=200, required=False
+    )
+    body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+@permission_required("screening.check")
+def live(request: HttpRequest) -> HttpResponse:
+    """HTMX: screen what is being typed (``body`` or ``text``) and show the findings."""
+    text = request.POST.get("body") or request.POST.get("text") or ""
+    if not text.strip():
+        return HttpResponse("")
+    result = selectors.screener_get().screen(text[: services.MAX_TEXT_LENGTH])
+    return render(request, "screening/_result.html", _result_context(text, result))
+
+
+@permission_required("compliance.view")
+def templates(request: HttpRequest) -> HttpResponse:
+    can_manage = has_permission(request.user, "compliance.manage")
+    form = TemplateForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            return render(request, "web/forbidden.html", status=403)
+        if form.is_valid():
+            try:
+                version = services.template_create(actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("Saved. A second person must approve it before use."))
+                return redirect("screening:template", pk=version.template_id)
+    return render(
+        request,
+        "screening/templates.html",
+        {"form": form, "can_manage": can_manage, "templates": selectors.template_list()},
+    )
+
+
+@permission_required("compliance.view")
+def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    template = selectors.template_get(pk)
+    can_manage = has_permission(request.user, "compliance.manage")
+    form = VersionForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            return render(request, "web/forbidden.html", status=403)
+        if form.is_valid():
+            try:
+                services.template_version_create(
+                    actor=request.user, template=template, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+            else:
+                messages.success(request, _("New version saved; it waits for approval."))
+                return redirect("screening:template", pk=template.pk)
+    return render(
+        request,
+        "screening/template_detail.html",
+        {
+            "template": template,
+            "versions": template.versions.select_related("author", "approved_by"),
+            "form": form,
+            "can_manage": can_manage,
+            "can_approve": has_permission(request.user, "compliance.approve"),
+        },
+    )
+
+
+@require_POST
+@permission_required("compliance.approve")
+def template_version_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    if decision not in ("approve", "reject"):
+        raise Http404()
+    version = selectors.template_version_get(pk)
+    note = request.POST.get("note", "")[:500]
+    try:
+        if decision == "approve":
+            services.template_version_approve(actor=request.user, version=version, note=note)
+            messages.success(request, _("Approved: the template can be used now."))
+        else:
+            services.template_version_reject(actor=request.user, version=version, note=note)
+            messages.success(request, _("Rejected."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("screening:template", pk=version.template_id)
+
+
+class SendForm(forms.Form):
+    contact_point = forms.ChoiceField(label=gettext_lazy("To"))
+    template_version = forms.ChoiceField(label=gettext_lazy("Template"), required=False)
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel (free text)"),
+        choices=[("", "—"), *TEMPLATE_CHANNEL_CHOICES],
+        required=False,
+    )
+    text = forms.CharField(
+        label=gettext_lazy("Free text"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, points: list[Any], versions: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact_point"].choices = [  # type: ignore[attr-defined]
+            (p.pk, f"{p.get_kind_display()} {p.value_masked} ({p.get_party_role_display()})")
+            for p in points
+        ]
+        self.fields["template_version"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((v.pk, f"{v.template.name} · {v.template.channel} · v{v.number}") for v in versions),
+        ]
+
+
+@permission_required("messages.send")
+def send(request: HttpRequest, account_pk: int) -> HttpResponse:
+    from heed.portfolio.selectors import account_get_for_user, debtor_contact_points
+
+    account = account_get_for_user(request.user, account_pk)
+    points = list(debtor_contact_points(account.debtor))
+    versions = list(selectors.usable_template_versions())
+    form = SendForm(request.POST or None, points=points, versions=versions)
+    sent = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        point = next(p for p in points if str(p.pk) == data["contact_point"])
+        version = next((v for v in versions if str(v.pk) == data["template_version"]), None)
+        try:
+            sent = services.message_send(
+                actor=request.user,
+                account=account,
+                contact_point=point,
+                template_version=version,
+                text=data["text"],
+                channel=data["channel"],
+            )
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+    context: dict[str, Any] = {
+        "account": account,
+        "form": form,
+        "sent": sent,
+        "can_free_text": has_permission(request.user, "messages.free_text"),
+        "recent": selectors.outgoing_for_account(account)[:20],
+    }
+    return render(request, "screening/send.html", context)
+
+
+# --- Letters ------------------------------------------------------------------------------------
+
+
+class LetterBatchForm(forms.Form):
+    template_version = forms.ChoiceField(label=gettext_lazy("Letter template"))
+    accounts = forms.CharField(
+        label=gettext_lazy("Accounts"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "Account ids or creditor references, separated by spaces or commas."
+        ),
+    )
+
+    def __init__(self, *args: Any, versions: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["template_version"].choices = [  # type: ignore[attr-defined]
+            (v.pk, f"{v.template.name} · {v.template.language} · v{v.number}") for v in versions
+        ]
+
+
+def _accounts_from_tokens(user: Any, raw: str) -> tuple[list[Any], list[str]]:
+    """Accounts named by id or creditor reference, within the user's scope; unknown tokens."""
+    from heed.portfolio.models import Account
+
+    scoped = Account.objects.for_user(user)
+    found: list[Any] = []
+    unknown: list[str] = []
+    for token in raw.replace(",", " ").replace(";", " ").split():
+        match = None
+        if token.isdigit():
+            match = scoped.filter(pk=int(token)).first()
+        if match is None:
+            matches = list(scoped.filter(external_ref=token)[:2])
+            match = matches[0] if len(matches) == 1 else None
+        if match is None:
+            unknown.append(token)
+        else:
+            found.append(match)
+    return found, unknown
+
+
+def _letter_runs(user: Any) -> Any:
+    from heed.tasks.models import TaskRun
+
+    return TaskRun.objects.filter(kind=services.LETTER_BATCH_KIND, created_by_id=user.pk)
+
+
+@permission_required("messages.send")
+def letters(request: HttpRequest) -> HttpResponse:
+    versions = selectors.usable_template_versions(channel="letter")
+    form = LetterBatchForm(request.POST or None, versions=versions)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        version = next(v for v in versions if str(v.pk) == data["template_version"])
+        accounts, unknown = _accounts_from_tokens(request.user, data["accounts"])
+        if unknown:
+            form.add_error(
+                "accounts",
+                _("Not found in your scope: %(tokens)s") % {"tokens": ", ".join(unknown[:20])},
+            )
+        else:
+            try:
+                run = services.letter_batch_start(
+                    actor=request.user, template_version=version, accounts=accounts
+                )
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+            else:
+                return redirect("screening:letter_run", pk=run.pk)
+    return render(
+        request,
+        "screening/letters.html",
+        {"form": form, "runs": _letter_runs(request.user)[:20], "has_versions": bool(versions)},
+    )
+
+
+def _letter_run_get(request: HttpRequest, pk: Any) -> Any:
+    run = _letter_runs(request.user).filter(pk=pk).first()
+    if run is None:
+        raise Http404()
+    return run
+
+
+@permission_required("messages.send")
+def letter_run(request: HttpRequest, pk: Any) -> HttpResponse:
+    run = _letter_run_get(request, pk)
+    template = (
+        "screening/_letter_run.html"
+        if request.headers.get("HX-Request")
+        else "screening/letter_run.html"
+    )
+    return render(request, template, {"run": run})
+
+
+def _pdf_response(path: Any) -> HttpResponse:
+    return HttpResponse(
+        path.read_bytes(),
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{path.name}"'},
+    )
+
+
+@permission_required("messages.send")
+def letter_run_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The combined PDF of a finished run, for the person who started it."""
+    from heed.audit.services import record
+    from heed.screening.letters import letter_path
+
+    run = _letter_run_get(request, pk)
+    name = (run.result or {}).get("file") or ""
+    if run.status != run.Status.SUCCEEDED or not name:
+        raise Http404()
+    path = letter_path(name)
+    if not path.exists():
+        raise Http404()
+    record(action="letter.batch_downloaded", actor=request.user, target=run)
+    return _pdf_response(path)
+
+
+@permission_required("messages.send")
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """One sent letter's PDF; the account must be in the user's scope (same 404 otherwise)."""
+    from heed.portfolio.selectors import account_get_for_user
+    from heed.screening.letters import letter_path
+    from heed.screening.models import OutgoingMessage
+
+    message = OutgoingMessage.objects.filter(
+        pk=pk, channel="letter", status=OutgoingMessage.Status.SENT
+    ).first()
+    if message is None or not message.adapter_reference:
+        raise Http404()
+    account_get_for_user(request.user, message.account_id)
+    path = letter_path(message.adapter_reference)
+    if not path.exists():
+        raise Http404()
+    return _pdf_response(path)
