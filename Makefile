@@ -17,7 +17,7 @@ install: $(STAMP)
 
 demo: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo_setup
+	$(PY) manage.py demo_seed
 	$(PY) manage.py demo_serve
 
 test: install

@@ -4,7 +4,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from heed.core.modules import module_exists
@@ -38,17 +38,40 @@ DEMO_MODULES = (
 )
 
 
+DEFAULT_DEMO_ACCOUNTS = 2000
+DEFAULT_DEMO_SEED = 20260414
+
+
 class Command(BaseCommand):
-    help = "Create the demo teams, agency and one user per role, load demo data; idempotent."
+    help = (
+        "Create the demo teams, agencies and one user per role, then load demo data "
+        "(portfolio, compliance, screening, payments); deterministic for a seed; idempotent."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--accounts",
+            type=int,
+            default=DEFAULT_DEMO_ACCOUNTS,
+            help="about how many demo accounts to create (default %(default)s)",
+        )
+        parser.add_argument("--seed", type=int, default=DEFAULT_DEMO_SEED)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["accounts"] < 1:
+            raise CommandError("--accounts must be at least 1")
         if not settings.DEBUG:
             raise CommandError("demo_setup runs only with HEED_DEBUG=1 (demo passwords are public)")
         with transaction.atomic():
             created = self._users()
         for module_name in DEMO_MODULES:
-            if module_exists(module_name):
-                import_module(module_name).load_demo(stdout=self.stdout)
+            if not module_exists(module_name):
+                continue
+            load_demo = import_module(module_name).load_demo
+            if module_name == "heed.portfolio.demo":
+                load_demo(stdout=self.stdout, seed=options["seed"], accounts=options["accounts"])
+            else:
+                load_demo(stdout=self.stdout)
         self.stdout.write("")
         self.stdout.write(f"Heed demo logins (password for all: {DEMO_PASSWORD})")
         self.stdout.write(f"{'username':<14} {'role':<20} team / agency")
@@ -70,6 +93,8 @@ class Command(BaseCommand):
         north = Agency.objects.filter(code="north").first() or agency_create(
             actor=None, code="north", name="North Recovery Partners"
         )
+        if not Agency.objects.filter(code="south").exists():
+            agency_create(actor=None, code="south", name="South Coast Collections")
         created = 0
         for username, role, first, last, home in DEMO_USERS:
             if User.objects.filter(username=username).exists():
