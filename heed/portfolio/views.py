@@ -60,6 +60,11 @@ class AccountFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["creditor"].queryset = selectors.creditor_list_for_user(user)  # type: ignore[attr-defined]
         self.fields["collector"].queryset = selectors.collectors_for_user(user)  # type: ignore[attr-defined]
+        # The filter bar has no labels of its own: each box says what it filters.
+        for name in ("reference", "name", "phone", "national_id"):
+            self.fields[name].widget.attrs["placeholder"] = str(self.fields[name].label)
+        for name in ("creditor", "collector"):
+            self.fields[name].empty_label = f"— {self.fields[name].label} —"  # type: ignore[attr-defined]
 
     def filters(self) -> selectors.AccountFilters:
         if not self.is_valid():
