@@ -429,7 +429,7 @@ def test_four_eyes_author_cannot_approve_and_activation_is_audited(
     active = services.pack_version_approve(actor=officer, version=draft)
     assert active.status == "active"
     assert PackVersion.objects.get(code="us-regf", version=1).status == "retired"
-    event = AuditEvent.objects.filter(action="compliance.pack_activated").latest("seq")
+    event = AuditEvent.objects.filter(action="compliance.pack_activated").latest("id")
     assert event.changes["content_hash"] == draft.content_hash
     assert event.changes["previous"] == "us-regf@1"
     assert selectors.active_packs()["us-regf"].label == "us-regf@2"

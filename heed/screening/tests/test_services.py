@@ -47,7 +47,7 @@ def test_proposed_phrase_has_no_effect_until_a_second_person_approves(
         ("P14", "蓝鲸卡", "lex:zh:P14:蓝鲸卡")
     ]
     assert result.lexicon_version.endswith(f"+ui.1.{change.pk}")
-    actions = list(AuditEvent.objects.order_by("seq").values_list("action", "actor_user_id"))
+    actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor_user_id"))
     assert actions == [
         ("screening.lexicon_proposed", author.pk),
         ("screening.lexicon_approved", approver.pk),
