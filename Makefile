@@ -38,8 +38,15 @@ fmt: install
 	$(VENV)/bin/ruff format .
 
 # Regenerate translation catalogs (needs GNU gettext) and compile them (pure Python).
+# The foundation's catalog lives in heed/locale; each domain app keeps its own.
+DOMAIN_APPS := portfolio collection compliance payments screening
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=var \
+		$(foreach app,$(DOMAIN_APPS),--ignore=heed/$(app)/*)
+	for app in $(DOMAIN_APPS); do \
+		(cd heed/$$app && DJANGO_SETTINGS_MODULE=config.settings PYTHONPATH=$(CURDIR) \
+			$(CURDIR)/$(VENV)/bin/django-admin makemessages -l zh_Hans) || exit 1; \
+	done
 	$(PY) scripts/compile_messages.py
 
 # Re-pin every dependency after changing pyproject.toml.
