@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -852,15 +853,74 @@ def _as_date(value: Any) -> datetime.date | None:
     return datetime.date.fromisoformat(str(value)[:10])
 
 
+class SeenReferences:
+    """Which references this file already had, and on which row — in bounded memory.
+
+    References are kept as 64-bit hashes (a false duplicate needs a 64-bit collision) in a dict
+    of at most ``memory_limit`` entries (~100 bytes each). When it fills up, its entries move to
+    a private temporary SQLite file (the operating system's temp folder, deleted when closed)
+    and the dict starts again, so memory stays flat whatever the file size; lookups then also
+    consult the file (by primary key, with a bounded page cache).
+    """
+
+    def __init__(self, memory_limit: int = 1_000_000, cache_kib: int = 16_384) -> None:
+        self.memory_limit = memory_limit
+        self.cache_kib = cache_kib
+        self._recent: dict[int, int] = {}
+        self._spill: sqlite3.Connection | None = None
+
+    def first_row(self, reference: str, row: int) -> int | None:
+        """The row where ``reference`` appeared before, or None (and remember it at ``row``)."""
+        key = hash(reference)
+        first = self._recent.get(key)
+        if first is not None:
+            return first
+        if self._spill is not None:
+            found = self._spill.execute("SELECT r FROM seen WHERE h = ?", (key,)).fetchone()
+            if found is not None:
+                return int(found[0])
+        self._recent[key] = row
+        if len(self._recent) >= self.memory_limit:
+            self._move_to_disk()
+        return None
+
+    def _move_to_disk(self) -> None:
+        if self._spill is None:
+            # "" = a private on-disk temporary database, removed on close.
+            self._spill = sqlite3.connect("", isolation_level=None)
+            self._spill.execute(f"PRAGMA cache_size = -{int(self.cache_kib)}")
+            self._spill.execute("PRAGMA journal_mode = OFF")
+            self._spill.execute("PRAGMA synchronous = OFF")
+            self._spill.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY, r INTEGER NOT NULL)")
+        self._spill.execute("BEGIN")
+        self._spill.executemany("INSERT INTO seen VALUES (?, ?)", sorted(self._recent.items()))
+        self._spill.execute("COMMIT")
+        self._recent = {}
+
+    @property
+    def spilled(self) -> bool:
+        return self._spill is not None
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+        self._recent = {}
+
+
 def prepare_stream(
     path: Path,
     *,
     ctx: RowContext,
     mapping: ColumnMapping | None,
     emit: Callable[[tuple[str, Any]], None],
+    seen_memory_limit: int = 1_000_000,
 ) -> ImportResult:
     """Read, validate and encrypt ``path``; ``emit(("chunk", rows))`` for each chunk of valid
-    rows and ``emit(("progress", fraction))`` now and then. Returns counts and errors."""
+    rows and ``emit(("progress", fraction))`` now and then. Returns counts and errors.
+
+    ``seen_memory_limit``: how many references the duplicate check keeps in memory before it
+    moves them to a temporary file (see :class:`SeenReferences`)."""
     result = ImportResult()
     try:
         source = open_rows(path)
@@ -876,12 +936,11 @@ def prepare_stream(
             result.errors.append(RowError(1, column, "", "missing_column"))
         result.error_count = len(missing)
         return result
-    # Duplicate detection keeps a 64-bit hash per reference, not the string (flat memory on
-    # million-row files; a false duplicate needs a 64-bit collision).
-    seen: dict[int, int] = {}
+    seen = SeenReferences(memory_limit=seen_memory_limit)
     chunk: list[Prepared] = []
     row_number = 1
-    rejected_rows: set[int] = set()
+    # Rows are read once each, so a counter (not a set of row numbers) counts the rejected ones.
+    last_rejected = 0
     try:
         for values in source.rows:
             row_number += 1
@@ -891,8 +950,7 @@ def prepare_stream(
             prepared, errors = prepare_row(values, positions, row_number, ctx)
             if prepared is not None:
                 ref = prepared[0]
-                key = hash(ref)
-                first = seen.get(key)
+                first = seen.first_row(ref, row_number)
                 if first is not None:
                     errors = [
                         RowError(
@@ -900,10 +958,10 @@ def prepare_stream(
                         )
                     ]
                     prepared = None
-                else:
-                    seen[key] = row_number
             if prepared is None:
-                rejected_rows.add(row_number)
+                if last_rejected != row_number:
+                    result.rows_rejected += 1
+                    last_rejected = row_number
                 result.error_count += len(errors)
                 if len(result.errors) < MAX_STORED_ERRORS:
                     result.errors.extend(errors)
@@ -920,12 +978,13 @@ def prepare_stream(
     except UnicodeDecodeError:
         result.errors.append(RowError(row_number, "", "", "undecodable"))
         result.error_count += 1
-        rejected_rows.add(row_number)
+        if last_rejected != row_number:
+            result.rows_rejected += 1
         result.rows_valid = 0
         result.status = "undecodable"
     finally:
         source.close()
-    result.rows_rejected = len(rejected_rows)
+        seen.close()
     return result
 
 

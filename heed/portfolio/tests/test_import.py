@@ -281,3 +281,47 @@ def test_saved_column_mapping_and_formats(tmp_path: Path) -> None:
     assert (result.created, result.error_count) == (1, 0)
     account = Account.objects.get()
     assert (account.principal_balance, account.due_date.isoformat()) == (123_450, "2026-04-14")
+
+
+def test_seen_references_stay_within_the_memory_limit_and_find_spilled_duplicates() -> None:
+    from heed.portfolio.importer import SeenReferences
+
+    seen = SeenReferences(memory_limit=2)
+    answers = []
+    largest = 0
+    for row, ref in enumerate(["A", "B", "C", "A", "D", "B", "E", "C", "F"], start=2):
+        answers.append(seen.first_row(ref, row))
+        largest = max(largest, len(seen._recent))
+    assert answers == [None, None, None, 2, None, 3, None, 4, None]
+    assert seen.spilled and largest < 2
+    seen.close()
+
+
+def test_duplicates_are_found_after_the_check_moves_to_disk(tmp_path: Path) -> None:
+    from heed.portfolio.importer import _row_context, prepare_stream
+
+    creditor = CreditorFactory(code="cfc")
+    refs = ["LN-1", "LN-2", "LN-3", "LN-4", "LN-2", "LN-5", "LN-1", "LN-5"]
+    path = write_csv(tmp_path / "a.csv", [{**GOOD, "external_ref": r} for r in refs])
+    chunks: list[Any] = []
+    result = prepare_stream(
+        path,
+        ctx=_row_context(creditor, None),
+        mapping=None,
+        emit=lambda message: chunks.append(message) if message[0] == "chunk" else None,
+        seen_memory_limit=2,
+    )
+    found = [(e.row, e.code, e.params) for e in result.errors]
+    assert found == [
+        (6, "duplicate_in_file", {"row": 3}),
+        (8, "duplicate_in_file", {"row": 2}),
+        (9, "duplicate_in_file", {"row": 7}),
+    ]
+    assert (result.rows_total, result.rows_valid, result.rows_rejected) == (8, 5, 3)
+    assert [r[0] for _kind, rows in chunks for r in rows] == [
+        "LN-1",
+        "LN-2",
+        "LN-3",
+        "LN-4",
+        "LN-5",
+    ]
