@@ -235,6 +235,10 @@ MFA_REQUIRED_ROLES = env_list(
 )
 OTP_TOTP_ISSUER = "Heed"
 
+# The audit log is hash-chained in lanes (PostgreSQL): concurrent transactions append to
+# different lanes instead of queueing for one lock. 1 = a single chain.
+HEED_AUDIT_LANES = env_int("HEED_AUDIT_LANES", 8)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

@@ -17,6 +17,8 @@ router = Router(tags=["audit"])
 
 
 class AuditEventOut(Schema):
+    id: int
+    lane: int
     seq: int
     occurred_at: datetime
     actor_user_id: int | None
@@ -36,6 +38,7 @@ class AuditEventOut(Schema):
 class VerifyOut(Schema):
     is_intact: bool
     checked: int
+    bad_lane: int | None
     bad_seq: int | None
     problem: str
 
@@ -50,7 +53,7 @@ def list_events(
     actor_user_id: int | None = None,
 ) -> Any:
     require(request, "audit.view")
-    events = AuditEvent.objects.order_by("-seq")
+    events = AuditEvent.objects.order_by("-id")
     if action:
         events = events.filter(action=action)
     if target_type:
@@ -69,6 +72,7 @@ def verify(request: HttpRequest) -> dict[str, Any]:
     return {
         "is_intact": result.is_intact,
         "checked": result.checked,
+        "bad_lane": result.bad_lane,
         "bad_seq": result.bad_seq,
         "problem": result.problem,
     }

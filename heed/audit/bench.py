@@ -39,6 +39,10 @@ def _plain_model() -> type[models.Model]:
                 "indexes": [
                     models.Index(fields=["target_type", "target_id"], name="bench_plain_target_idx")
                 ],
+                "constraints": [
+                    models.UniqueConstraint(fields=fields, name=f"bench_plain_{fields[1]}_unique")
+                    for fields in (["lane", "seq"], ["lane", "prev_hash"], ["lane", "hash"])
+                ],
             },
         ),
     }

@@ -46,3 +46,27 @@ def canonical(content: dict[str, Any]) -> bytes:
 
 def event_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(content)).hexdigest()
+
+
+_PREV_MARK = "\x00heed:prev_hash\x00"
+_SEQ_MARK = "\x00heed:seq\x00"
+
+
+def canonical_parts(content: dict[str, Any]) -> tuple[str, str, str]:
+    """The canonical text of an event split around its two chain positions, so that
+    ``prefix + prev_hash + middle + str(seq) + suffix`` is exactly ``canonical(content)`` once
+    the lane's previous hash and sequence are known (the database fills them in while it holds
+    the lane, in the same statement that appends the event)."""
+    text = canonical({**content, "prev_hash": _PREV_MARK, "seq": _SEQ_MARK}).decode()
+    prev_marker = json.dumps(_PREV_MARK, ensure_ascii=False)[1:-1]  # inside the quotes
+    seq_marker = json.dumps(_SEQ_MARK, ensure_ascii=False)  # the quotes go too: a number
+    prefix, rest = _split_once(text, f'"prev_hash":"{prev_marker}"')
+    middle, suffix = _split_once(rest, f'"seq":{seq_marker}')
+    return prefix + '"prev_hash":"', '"' + middle + '"seq":', suffix
+
+
+def _split_once(text: str, marker: str) -> tuple[str, str]:
+    before, found, after = text.partition(marker)
+    if not found or marker in after:
+        raise ValueError("an event's content cannot contain the chain's position markers")
+    return before, after

@@ -17,6 +17,7 @@ def _verify(run: TaskRun) -> dict[str, Any]:
     return {
         "is_intact": result.is_intact,
         "checked": result.checked,
+        "bad_lane": result.bad_lane,
         "bad_seq": result.bad_seq,
         "problem": result.problem,
         "message": "intact" if result.is_intact else f"BROKEN: {result.problem}",

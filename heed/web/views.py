@@ -377,7 +377,7 @@ def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @permission_required("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    events = AuditEvent.objects.order_by("-seq")
+    events = AuditEvent.objects.order_by("-id")
     action = request.GET.get("action", "").strip()
     target = request.GET.get("target", "").strip()
     if action:

@@ -46,7 +46,7 @@ def test_broken_chain_exits_non_zero(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit) as exited:
         Command().run_from_argv(["manage.py", "audit_verify"])
     assert exited.value.code == 1
-    assert "audit chain BROKEN at event seq=2" in capsys.readouterr().err
+    assert "audit chain BROKEN at lane 1, event seq=2" in capsys.readouterr().err
 
 
 def test_verification_walks_across_batches() -> None:
@@ -60,7 +60,7 @@ def test_edited_event_is_named() -> None:
     drop_triggers()
     assert execute("UPDATE audit_auditevent SET reason = 'nothing to see' WHERE seq = 3") == 1
     verify_fails_with(
-        f"audit chain BROKEN at event seq=3 (id={events[2].pk}): event #3 content does not "
+        f"audit chain BROKEN at lane 1, event seq=3 (id={events[2].pk}): event #3 content does not "
         "match its hash: edited (2 events verified before it)"
     )
 
@@ -92,7 +92,7 @@ def test_deleted_middle_event_is_named() -> None:
     drop_triggers()
     assert execute("DELETE FROM audit_auditevent WHERE seq = 2") == 1
     verify_fails_with(
-        f"audit chain BROKEN at event seq=2 (id={events[2].pk}): event #2 is missing "
+        f"audit chain BROKEN at lane 1, event seq=2 (id={events[2].pk}): event #2 is missing "
         "(next present is #3): deleted (1 events verified before it)"
     )
 
@@ -102,8 +102,8 @@ def test_deleted_newest_event_is_named() -> None:
     drop_triggers()
     assert execute("DELETE FROM audit_auditevent WHERE seq = 4") == 1
     verify_fails_with(
-        "audit chain BROKEN at event seq=4: the chain ends at event #3 but its head records #4: "
-        "the newest events were deleted (3 events verified before it)"
+        "audit chain BROKEN at lane 1, event seq=4: the chain ends at event #3 but its head "
+        "records #4: the newest events were deleted (3 events verified before it)"
     )
 
 
@@ -112,8 +112,8 @@ def test_forged_event_appended_is_detected_by_the_head() -> None:
     content = forged_content(seq=4, prev_hash=events[-1].hash, occurred_at=timezone.now())
     AuditEvent.objects.create(**content)  # INSERT, not through record()
     verify_fails_with(
-        "audit chain BROKEN at event seq=3: the chain ends at event #4 but its head records #3: "
-        "the newest events were deleted (4 events verified before it)"
+        "audit chain BROKEN at lane 1, event seq=3: the chain ends at event #4 but its head "
+        "records #3: the newest events were deleted (4 events verified before it)"
     )
 
 
@@ -122,10 +122,10 @@ def test_forged_event_with_a_wrong_hash_is_named() -> None:
     content = forged_content(seq=3, prev_hash=events[-1].hash, occurred_at=timezone.now())
     content["hash"] = "f" * 64
     forged = AuditEvent.objects.create(**content)
-    AuditHead.objects.update(last_seq=3, last_hash=content["hash"])
+    AuditHead.objects.filter(pk=1).update(last_seq=3, last_hash=content["hash"])
     verify_fails_with(
-        f"audit chain BROKEN at event seq=3 (id={forged.pk}): event #3 content does not match "
-        "its hash: edited (2 events verified before it)"
+        f"audit chain BROKEN at lane 1, event seq=3 (id={forged.pk}): event #3 content does not "
+        "match its hash: edited (2 events verified before it)"
     )
 
 
@@ -142,7 +142,7 @@ def test_forged_event_inserted_in_the_middle_is_named() -> None:
     content = forged_content(seq=3, prev_hash="e" * 64, occurred_at=events[1].occurred_at)
     forged = AuditEvent.objects.create(**content)
     verify_fails_with(
-        f"audit chain BROKEN at event seq=3 (id={forged.pk}): event #3 does not follow "
+        f"audit chain BROKEN at lane 1, event seq=3 (id={forged.pk}): event #3 does not follow "
         "event #2 (previous-hash mismatch): inserted, reordered or the previous one deleted "
         "(2 events verified before it)"
     )
@@ -156,7 +156,7 @@ def test_reordered_events_are_named() -> None:
     execute("UPDATE audit_auditevent SET seq = 2 WHERE seq = 3")
     execute("UPDATE audit_auditevent SET seq = 3 WHERE seq = -1")
     verify_fails_with(
-        f"audit chain BROKEN at event seq=2 (id={events[2].pk}): event #2 does not follow "
+        f"audit chain BROKEN at lane 1, event seq=2 (id={events[2].pk}): event #2 does not follow "
         "event #1 (previous-hash mismatch): inserted, reordered or the previous one deleted "
         "(1 events verified before it)"
     )
@@ -195,3 +195,59 @@ def test_orm_save_and_delete_are_refused_too() -> None:
     with pytest.raises(DatabaseError, match="append-only: DELETE refused"), transaction.atomic():
         AuditEvent.objects.all().delete()
     assert AuditEvent.objects.get().reason == ""
+
+
+def _second_lane(count: int) -> list[AuditEvent]:
+    """Events in lane 2 as a second concurrent writer leaves them (on SQLite, which has one
+    writer at a time, they are written here the way record() writes them on PostgreSQL)."""
+    from heed.audit.chain import GENESIS_HASH
+
+    events, prev = [], GENESIS_HASH
+    for seq in range(1, count + 1):
+        content = forged_content(seq=seq, prev_hash=prev, occurred_at=timezone.now())
+        events.append(AuditEvent.objects.create(lane=2, **content))
+        prev = content["hash"]
+    AuditHead.objects.update_or_create(pk=2, defaults={"last_seq": count, "last_hash": prev})
+    return events
+
+
+def test_every_lane_is_verified() -> None:
+    write_events(3)
+    _second_lane(2)
+    result = verify_chain()
+    assert (result.is_intact, result.checked) == (True, 5)
+
+
+def test_tampering_in_a_second_lane_names_the_lane() -> None:
+    write_events(3)
+    lane_two = _second_lane(3)
+    drop_triggers()
+    assert execute("UPDATE audit_auditevent SET reason = 'x' WHERE lane = 2 AND seq = 2") == 1
+    verify_fails_with(
+        f"audit chain BROKEN at lane 2, event seq=2 (id={lane_two[1].pk}): event #2 content does "
+        "not match its hash: edited (4 events verified before it)"
+    )
+
+
+def test_an_event_moved_to_another_lane_is_detected() -> None:
+    events = write_events(3)
+    _second_lane(1)
+    drop_triggers()
+    execute("UPDATE audit_auditevent SET lane = 2, seq = 2 WHERE id = %s", [events[2].pk])
+    result = verify_chain()
+    assert (result.is_intact, result.bad_lane) == (False, 1)
+    assert result.problem == (
+        "the chain ends at event #2 but its head records #3: the newest events were deleted"
+    )
+
+
+def test_a_lane_without_its_head_is_detected() -> None:
+    write_events(1)
+    _second_lane(2)
+    AuditHead.objects.filter(pk=2).delete()
+    result = verify_chain()
+    assert (result.is_intact, result.bad_lane, result.problem) == (
+        False,
+        2,
+        "the chain head is missing",
+    )

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from heed.audit.services import record
+from heed.audit.services import EVENT_COLUMNS, PendingEvent, pending_event, record
 from heed.core.errors import ApplicationError, Conflict
 from heed.payments import rules, waterfall
 from heed.payments.models import (
@@ -60,6 +60,7 @@ class _PostingState:
     has_active_plan: bool
     has_open_promise: bool
     approved_settlement_id: int | None
+    next_payment_id: int | None = None
 
     @property
     def is_closed(self) -> bool:
@@ -79,6 +80,13 @@ def _posting_sql(vendor: str) -> tuple[str, str]:
     promise = PromiseToPay._meta.db_table
     settlement = Settlement._meta.db_table
     lock = " FOR UPDATE OF a" if vendor == "postgresql" else ""
+    # PostgreSQL: the new payment's id comes with the read, so the payment row and its audit
+    # event can be written together in one statement (see _write_posting).
+    next_id = (
+        f", nextval(pg_get_serial_sequence('{Payment._meta.db_table}', 'id')) "
+        if vendor == "postgresql"
+        else ", NULL "
+    )
     # Only our own model's table names are interpolated; values are always parameters.
     select = (
         "SELECT a.id, a.creditor_id, a.currency, a.status, a.fees_balance, a.interest_balance, "  # noqa: S608
@@ -87,8 +95,9 @@ def _posting_sql(vendor: str) -> tuple[str, str]:
         f"EXISTS (SELECT 1 FROM {plan} WHERE account_id = a.id AND status = 'active'), "
         f"EXISTS (SELECT 1 FROM {promise} WHERE account_id = a.id AND status = 'open'), "
         f"(SELECT id FROM {settlement} WHERE account_id = a.id AND status = 'approved' "
-        "ORDER BY id LIMIT 1) "
-        f"FROM {account} a JOIN {creditor} c ON c.id = a.creditor_id WHERE a.id = %s{lock}"
+        "ORDER BY id LIMIT 1)"
+        f"{next_id} FROM {account} a JOIN {creditor} c ON c.id = a.creditor_id "
+        f"WHERE a.id = %s{lock}"
     )
     update = (
         f"UPDATE {account} SET fees_balance = fees_balance - %s, "  # noqa: S608
@@ -126,6 +135,7 @@ def _locked_for_posting(account_id: int) -> _PostingState:
         has_active_plan=bool(row[13]),
         has_open_promise=bool(row[14]),
         approved_settlement_id=row[15],
+        next_payment_id=row[16],
     )
 
 
@@ -257,23 +267,20 @@ def payment_record(
         now=now,
     )
     allocation = waterfall.allocate(state.balances, amount, state.allocation_order)
+    after = waterfall.apply(state.balances, allocation)
     received_on = timezone.localdate(received_at)
     last_paid = max(filter(None, [state.last_payment_date, received_on]))
-    _select, update = _posting_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            update,
-            [
-                allocation.fees,
-                allocation.interest,
-                allocation.principal,
-                allocation.credit,
-                last_paid,
-                now,
-                state.account_id,
-            ],
-        )
-    payment = Payment.objects.create(
+    balance_params: list[Any] = [
+        allocation.fees,
+        allocation.interest,
+        allocation.principal,
+        allocation.credit,
+        last_paid,
+        now,
+        state.account_id,
+    ]
+    payment = Payment(
+        id=state.next_payment_id,
         account_id=state.account_id,
         creditor_id=state.creditor_id,
         amount=amount,
@@ -293,10 +300,33 @@ def payment_record(
         recorded_by=_user_or_none(actor),
         created_at=now,
     )
+    changes = {
+        "account": state.account_id,
+        "amount": amount,
+        "currency": state.currency,
+        **allocation.as_dict(),
+    }
+    nothing_else_moves = not (
+        state.has_active_plan
+        or state.approved_settlement_id is not None
+        or state.has_open_promise
+        or (after.is_paid and not state.is_closed)
+    )
+    if state.next_payment_id is not None and nothing_else_moves:
+        # The common case on PostgreSQL: balances, payment row and audit event in one statement.
+        _write_posting(
+            payment,
+            balance_params,
+            pending_event(action="payment.posted", actor=actor, target=payment, changes=changes),
+        )
+        return payment
+    _select, update = _posting_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(update, balance_params)
+    payment.save(force_insert=True)
     settled = plan_completed = False
     if state.has_active_plan or state.approved_settlement_id is not None or state.has_open_promise:
         settled, plan_completed = _after_posting(actor=actor, state=state, payment=payment, now=now)
-    after = waterfall.apply(state.balances, allocation)
     if plan_completed and not after.is_paid and state.status == Account.Status.IN_PLAN:
         # A plan for part of the balance is done; the rest is worked as usual.
         _move_account(
@@ -312,19 +342,40 @@ def payment_record(
             to_status="paid",
             reason=_("Paid in full."),
         )
-    # Last, so the audit chain's head row is locked only for the end of the transaction.
-    record(
-        action="payment.posted",
-        actor=actor,
-        target=payment,
-        changes={
-            "account": state.account_id,
-            "amount": amount,
-            "currency": state.currency,
-            **allocation.as_dict(),
-        },
-    )
+    # Last, so the audit chain's lane is locked only for the end of the transaction.
+    record(action="payment.posted", actor=actor, target=payment, changes=changes)
     return payment
+
+
+@functools.cache
+def _posting_write_sql() -> str:
+    """PostgreSQL: move the balances, insert the payment (its id already taken from the
+    sequence) and append its audit event, in one statement."""
+    qn = connection.ops.quote_name
+    _select, update = _posting_sql("postgresql")
+    columns = ", ".join(qn(str(f.column)) for f in Payment._meta.concrete_fields)
+    values = ", ".join(["%s"] * len(Payment._meta.concrete_fields))
+    return (
+        f"WITH balances AS ({update} RETURNING id), "  # noqa: S608 - our own SQL, values bound
+        f"paid AS (INSERT INTO {qn(Payment._meta.db_table)} ({columns}) VALUES ({values})), "
+    )
+
+
+def _write_posting(payment: Payment, balance_params: list[Any], event: PendingEvent) -> None:
+    row_values = [
+        f.get_db_prep_save(f.pre_save(payment, True), connection)
+        for f in Payment._meta.concrete_fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{_posting_write_sql()}{event.ctes()} SELECT {EVENT_COLUMNS} FROM audit_ev",  # noqa: S608 - our own SQL
+            [*balance_params, *row_values, *event.params()],
+        )
+        row = cursor.fetchone()
+    if row is None:  # every audit lane was busy: the payment is written; queue for a lane
+        event.append()
+    payment._state.adding = False
+    payment._state.db = connection.alias
 
 
 def _after_posting(

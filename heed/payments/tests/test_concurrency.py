@@ -126,3 +126,79 @@ def test_concurrent_http_retries_get_the_same_response(account: Account, collect
     assert {status for status, _ in results} == {201}
     assert len({content for _, content in results}) == 1
     assert Payment.objects.count() == 1
+
+
+def test_a_posting_written_in_one_statement_is_audited_in_the_chain(
+    account: Account, collector: Any
+) -> None:
+    from heed.audit.models import AuditEvent
+    from heed.audit.verify import verify_chain
+
+    payment = services.payment_record(
+        actor=collector,
+        account=account,
+        amount=70_000,
+        currency="CNY",
+        method="bank_transfer",
+        received_at=timezone.now() - timedelta(minutes=5),
+    )
+    stored = Payment.objects.get(pk=payment.pk)
+    assert (stored.allocated_fees, stored.allocated_interest, stored.allocated_principal) == (
+        50_000,
+        20_000,
+        0,
+    )
+    account.refresh_from_db()
+    assert (account.fees_balance, account.interest_balance) == (0, 130_000)
+    event = AuditEvent.objects.get(action="payment.posted")
+    assert (event.target_type, event.target_id) == ("payments.payment", str(payment.pk))
+    assert event.changes["amount"] == 70_000
+    assert verify_chain().is_intact
+
+
+def test_a_posting_waits_for_a_lane_when_every_lane_is_busy(
+    account: Account, collector: Any, settings: Any
+) -> None:
+    """With one lane held by another open transaction, the posting's own statement finds no
+    free lane; the payment is still written and its event queues for the lane."""
+    from django.db import transaction
+
+    from heed.audit.models import AuditEvent
+    from heed.audit.services import ensure_lane_heads, record
+    from heed.audit.verify import verify_chain
+
+    settings.HEED_AUDIT_LANES = 1
+    ensure_lane_heads()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lane() -> None:
+        try:
+            with transaction.atomic():
+                record(action="test.holding", actor="system:test")
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_lane)
+    holder.start()
+    assert holding.wait(timeout=30)
+    timer = threading.Timer(1.0, release.set)  # lets the holder commit while the posting waits
+    timer.start()
+    try:
+        payment = services.payment_record(
+            actor=collector,
+            account=account,
+            amount=10_000,
+            currency="CNY",
+            method="bank_transfer",
+            received_at=timezone.now() - timedelta(minutes=5),
+        )
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        timer.cancel()
+    lane_one = list(AuditEvent.objects.order_by("seq").values_list("lane", "seq", "action"))
+    assert lane_one == [(1, 1, "test.holding"), (1, 2, "payment.posted")]
+    assert Payment.objects.filter(pk=payment.pk).count() == 1
+    assert verify_chain().is_intact

@@ -51,6 +51,7 @@ def test_audit_verify_started_in_the_ui_succeeds_with_its_result(
     assert run.result == {
         "is_intact": True,
         "checked": 3,
+        "bad_lane": None,
         "bad_seq": None,
         "problem": "",
         "message": "intact",

@@ -15,7 +15,8 @@ class Command(BaseCommand):
         if result.is_intact:
             self.stdout.write(f"audit chain intact: {result.checked} events verified")
             return
-        where = f"event seq={result.bad_seq}" if result.bad_seq is not None else "chain"
+        where = f"lane {result.bad_lane}, " if result.bad_lane is not None else ""
+        where += f"event seq={result.bad_seq}" if result.bad_seq is not None else "chain"
         if result.bad_id is not None:
             where += f" (id={result.bad_id})"
         raise CommandError(
