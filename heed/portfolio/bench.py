@@ -435,6 +435,24 @@ def _emit(report: Any, line: str) -> None:
         report(line)
 
 
+def run_memory(report: Any = None, rows: int = 3_000_000) -> dict[str, Any]:
+    """Only Heed's import, on a bigger file: is peak RSS flat whatever the file size?"""
+    with tempfile.TemporaryDirectory(prefix="heed-bench-") as tmp:
+        folder = Path(tmp)
+        path = folder / "placement.csv"
+        generate(path, rows)
+        result = _run_child("heed", path, folder)
+    rate = result["rows"] / result["seconds"]
+    _emit(
+        report,
+        f"heed import of {result['rows']:,} rows ({path.name}): {result['seconds']:.1f} s, "
+        f"{rate:,.0f} rows/s, peak RSS {result['peak_rss_mb']:.0f} MB "
+        f"({result['rss_detail']}); [{'ok' if result['peak_rss_mb'] < 500 else 'MISS'}] "
+        "peak RSS < 500 MB",
+    )
+    return result
+
+
 def run(report: Any = None, rows: int | None = None) -> dict[str, Any]:
     """Run the benchmark and print the table (``report`` is a callable or a stream)."""
     rows = rows or int(os.environ.get("HEED_BENCH_ROWS", "1000000"))
@@ -507,7 +525,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--child", nargs=3, metavar=("KIND", "PATH", "DB"))
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="only Heed's import of --rows rows (default 3,000,000), to check its peak RSS",
+    )
     args = parser.parse_args()
+    if args.memory_only:
+        run_memory(rows=args.rows or 3_000_000)
+        return
     if args.child:
         kind, path, db = args.child
         data = CHILDREN[kind](Path(path), db)

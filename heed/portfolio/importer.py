@@ -41,6 +41,7 @@ from heed.core.money import MoneyError, is_currency, parse_amount
 from heed.portfolio import pii
 from heed.portfolio.columns import STANDARD_COLUMNS  # noqa: E402 (re-exported)
 from heed.portfolio.crypto import FieldCipher
+from heed.portfolio.limitation import time_barred_on
 from heed.portfolio.models import (
     Account,
     AssignmentHistory,
@@ -601,6 +602,14 @@ class _Writer:
         self.qn = connection.ops.quote_name
         self.ph = "%s"
 
+    def _barred_on(self, r: Prepared) -> datetime.date | None:
+        return time_barred_on(
+            self.placement.creditor.default_jurisdiction or r[20],
+            due_date=r[6],
+            charge_off_date=r[7],
+            last_payment_date=r[8],
+        )
+
     def allocate_ids(self, table: str, n: int) -> list[int]:
         if n == 0:
             return []
@@ -689,6 +698,7 @@ class _Writer:
                             to_db(r[6]),
                             to_db(r[7]),
                             to_db(r[8]),
+                            to_db(self._barred_on(r)),
                             self.placement.pk,
                             now,
                             account_id,
@@ -749,7 +759,7 @@ class _Writer:
                     to_db(r[7]),
                     to_db(r[8]),
                     self.placement.creditor.default_jurisdiction or r[20],
-                    None,
+                    to_db(self._barred_on(r)),
                     "",
                     None,
                     None,
@@ -831,8 +841,8 @@ class _Writer:
                 cursor.executemany(
                     f"UPDATE {qn(self.account_table)} SET product = %s, principal_balance = %s, "  # noqa: S608 - table names from model meta, values bound
                     "interest_balance = %s, fees_balance = %s, due_date = %s, "
-                    "charge_off_date = %s, last_payment_date = %s, placement_id = %s, "
-                    "updated_at = %s WHERE id = %s",
+                    "charge_off_date = %s, last_payment_date = %s, time_barred_on = %s, "
+                    "placement_id = %s, updated_at = %s WHERE id = %s",
                     updates,
                 )
             if contacts:

@@ -38,6 +38,7 @@ from heed.payments.services._common import (
     set_status,
 )
 from heed.payments.services.promises import _evaluate_promises
+from heed.portfolio.limitation import time_barred_on
 from heed.portfolio.models import Account
 
 # --- Payments ---------------------------------------------------------------------------------
@@ -61,6 +62,22 @@ class _PostingState:
     has_open_promise: bool
     approved_settlement_id: int | None
     next_payment_id: int | None = None
+    jurisdiction: str = ""
+    due_date: date | None = None
+    charge_off_date: date | None = None
+    time_barred_on: date | None = None
+
+    def barred_on_after(self, last_payment_date: date | None) -> date | None:
+        """The time-barred date once a payment is in (a payment restarts the period where
+        the law says so); an account without one keeps none."""
+        if self.time_barred_on is None:
+            return None
+        return time_barred_on(
+            self.jurisdiction,
+            due_date=self.due_date,
+            charge_off_date=self.charge_off_date,
+            last_payment_date=last_payment_date,
+        )
 
     @property
     def is_closed(self) -> bool:
@@ -96,14 +113,16 @@ def _posting_sql(vendor: str) -> tuple[str, str]:
         f"EXISTS (SELECT 1 FROM {promise} WHERE account_id = a.id AND status = 'open'), "
         f"(SELECT id FROM {settlement} WHERE account_id = a.id AND status = 'approved' "
         "ORDER BY id LIMIT 1)"
-        f"{next_id} FROM {account} a JOIN {creditor} c ON c.id = a.creditor_id "
+        f"{next_id}, COALESCE(NULLIF(a.jurisdiction, ''), c.default_jurisdiction), "
+        "a.due_date, a.charge_off_date, a.time_barred_on "
+        f"FROM {account} a JOIN {creditor} c ON c.id = a.creditor_id "
         f"WHERE a.id = %s{lock}"
     )
     update = (
         f"UPDATE {account} SET fees_balance = fees_balance - %s, "  # noqa: S608
         "interest_balance = interest_balance - %s, principal_balance = principal_balance - %s, "
-        "credit_balance = credit_balance + %s, last_payment_date = %s, updated_at = %s "
-        "WHERE id = %s"
+        "credit_balance = credit_balance + %s, last_payment_date = %s, time_barred_on = %s, "
+        "updated_at = %s WHERE id = %s"
     )
     return select, update
 
@@ -118,9 +137,7 @@ def _locked_for_posting(account_id: int) -> _PostingState:
     order = row[12]
     if isinstance(order, str):
         order = json.loads(order)
-    last = row[8]
-    if isinstance(last, str):
-        last = date.fromisoformat(last)
+    last, due, charged_off, barred = (_date(row[i]) for i in (8, 18, 19, 20))
     return _PostingState(
         account_id=row[0],
         creditor_id=row[1],
@@ -136,7 +153,15 @@ def _locked_for_posting(account_id: int) -> _PostingState:
         has_open_promise=bool(row[14]),
         approved_settlement_id=row[15],
         next_payment_id=row[16],
+        jurisdiction=row[17] or "",
+        due_date=due,
+        charge_off_date=charged_off,
+        time_barred_on=barred,
     )
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _validate_payment(
@@ -276,6 +301,7 @@ def payment_record(
         allocation.principal,
         allocation.credit,
         last_paid,
+        state.barred_on_after(last_paid),
         now,
         state.account_id,
     ]

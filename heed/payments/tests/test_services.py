@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -68,6 +68,21 @@ def test_payment_is_allocated_fees_then_interest_then_principal(
     event = AuditEvent.objects.get(action="payment.posted")
     assert event.target_id == str(payment.pk)
     assert event.changes["principal"] == 100_000
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "expected"),
+    [("CN", date(2029, 11, 20)), ("US-NY", date(2027, 1, 10))],
+)
+def test_a_payment_restarts_the_limitation_period_where_the_law_says_so(
+    account: Account, collector: Any, jurisdiction: str, expected: date
+) -> None:
+    Account.objects.filter(pk=account.pk).update(
+        jurisdiction=jurisdiction, due_date=date(2024, 1, 10), time_barred_on=date(2027, 1, 10)
+    )
+    _pay(collector, account, 10_000, when=datetime(2026, 11, 20, 8, 0, tzinfo=UTC))
+    account.refresh_from_db()
+    assert account.time_barred_on == expected
 
 
 def test_creditor_allocation_order_is_used(account: Account, collector: Any) -> None:
