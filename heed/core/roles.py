@@ -25,6 +25,7 @@ class Role(models.TextChoices):
     AGENCY_USER = "agency_user", _("Agency user")
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
+    PAYMENT_PROCESSOR = "payment_processor", _("Payment processor (API)")
 
 
 # Every permission Heed knows, with a description people can read in the admin screens.
@@ -55,6 +56,10 @@ PERMISSIONS: dict[str, Any] = {
     "payments.reverse": _("Reverse payments"),
     "payments.approve": _("Approve settlements and plans beyond one's limit"),
     "payments.remittance": _("See and export remittance reports"),
+    "payments.process": _(
+        "Post payments to any account and reverse the ones it posted (a payment processor's "
+        "API key; sees no debtor data)"
+    ),
     "quality.review": _("Review quality-inspection findings"),
     "people.manage": _("Manage recruitment, credentials and training"),
     "complaints.manage": _("Handle complaints"),
@@ -193,6 +198,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "tasks.view",
         }
     ),
+    # An integration, not a person: its API key posts what the processor received and reports
+    # bounces and chargebacks. It cannot list accounts, see debtors or use the web screens.
+    Role.PAYMENT_PROCESSOR: frozenset({"payments.record", "payments.reverse", "payments.process"}),
 }
 
 assert all(perms <= _ALL for perms in ROLE_PERMISSIONS.values()), "unknown permission in a role"

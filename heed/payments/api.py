@@ -112,7 +112,7 @@ def create_payment(
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Any:
     require(request, "payments.record")
-    account = account_get_for_user(request.user, payload.account)
+    account = selectors.account_for_posting(request.user, payload.account)
     amount = _minor(payload.amount, account.currency, "amount")
     result = services.payment_record_idempotent(
         actor=request.user,

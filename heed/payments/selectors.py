@@ -21,10 +21,28 @@ from heed.payments.models import (
     Settlement,
 )
 from heed.portfolio.models import Account
+from heed.portfolio.selectors import account_get_for_user
 
 
 def payment_get_for_user(user: Any, pk: Any) -> Payment:
+    if _is_processor(user):
+        # A payment processor reverses only what it posted itself.
+        return get_scoped_or_404(
+            Payment.objects.filter(recorded_by_id=user.pk).select_related("account"), pk
+        )
     return get_scoped_or_404(Payment.objects.for_user(user).select_related("account"), pk)
+
+
+def _is_processor(user: Any) -> bool:
+    return getattr(user, "is_authenticated", False) and has_permission(user, "payments.process")
+
+
+def account_for_posting(user: Any, pk: Any) -> Account:
+    """The account a payment is posted to: one in the user's scope, or — for a payment
+    processor, which posts what it received for any account — any account."""
+    if _is_processor(user):
+        return get_scoped_or_404(Account.objects.all(), pk)
+    return account_get_for_user(user, pk)
 
 
 def promise_get_for_user(user: Any, pk: Any) -> PromiseToPay:

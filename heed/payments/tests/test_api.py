@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from heed.audit.models import AuditEvent
+from heed.core.roles import Role
 from heed.payments import services
 from heed.payments.models import IdempotencyKey, Payment, PaymentPlan, PromiseToPay, Settlement
 from heed.portfolio.models import Account
@@ -375,3 +376,61 @@ def test_policy_can_be_read_in_scope_and_changed_by_a_data_manager(
     assert bad.status_code == 400
     event = AuditEvent.objects.get(action="payment_policy.updated")
     assert event.changes == {"promise_grace_days": [2, 5]}
+
+
+# --- A payment processor's key ----------------------------------------------------------------
+
+
+@pytest.fixture
+def processor(make_user: Callable[..., User], team_beta: Any) -> User:
+    return make_user(Role.PAYMENT_PROCESSOR, username="psp", team=team_beta)
+
+
+def test_a_processor_posts_to_any_account_and_reverses_only_its_own(
+    api_client_for: Callable[[User], Client],
+    processor: User,
+    collector: User,
+    account: Account,
+) -> None:
+    """The account sits with team Alpha's collector; the processor (team Beta) still posts."""
+    client = api_client_for(processor)
+    posted = _post(client, "/api/v1/payments", _body(account), **{"Idempotency-Key": "psp-1"})
+    assert posted.status_code == 201, posted.content
+    mine = Payment.objects.get(pk=posted.json()["id"])
+    assert (mine.recorded_by_id, mine.source, mine.collector_id) == (
+        processor.pk,
+        "api",
+        collector.pk,
+    )
+    by_staff = services.payment_record(
+        actor=collector,
+        account=account,
+        amount=10_000,
+        currency="CNY",
+        method="cash",
+        received_at=timezone.now() - timedelta(hours=1),
+    )
+    reversal = {"reason_code": "bounced", "note": "returned by the bank"}
+    theirs = _post(client, f"/api/v1/payments/{by_staff.pk}/reversal", reversal)
+    assert theirs.status_code == 404
+    own = _post(client, f"/api/v1/payments/{mine.pk}/reversal", reversal)
+    assert own.status_code == 200, own.content
+    assert Payment.objects.get(pk=mine.pk).status == "reversed"
+    assert Payment.objects.get(pk=by_staff.pk).status != "reversed"
+
+
+def test_a_processor_sees_no_accounts_debtors_or_promises(
+    api_client_for: Callable[[User], Client], processor: User, account: Account
+) -> None:
+    client = api_client_for(processor)
+    assert client.get("/api/v1/accounts").status_code == 403
+    assert client.get(f"/api/v1/accounts/{account.pk}").status_code == 403
+    assert client.get("/api/v1/payments").status_code == 403
+    promise = {
+        "account": account.pk,
+        "amount": "100.00",
+        "due_date": "2030-01-01",
+        "channel": "phone",
+    }
+    assert _post(client, "/api/v1/promises", promise).status_code == 404
+    assert not PromiseToPay.objects.exists()
