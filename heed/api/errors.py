@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -82,6 +83,28 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 def unknown_api_path(request: HttpRequest, rest: str = "") -> HttpResponse:
     """``/api/v1/<anything unknown>``: a 404 in the API's error format, not an HTML page."""
-    from django.http import JsonResponse
-
     return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+class MethodNotAllowedMiddleware:
+    """A method the API path does not offer (Ninja answers 405 in plain text): answered in
+    the API's error format, keeping the ``Allow`` header."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            allowed = response.get("Allow", "")
+            message = f"{request.method} is not allowed here"
+            message += f"; allowed: {allowed}." if allowed else "."
+            converted = JsonResponse(error_body("method_not_allowed", message), status=405)
+            if allowed:
+                converted["Allow"] = allowed
+            return converted
+        return response

@@ -231,3 +231,16 @@ def test_unknown_api_path_answers_404_in_the_error_format(db: None) -> None:
     response = Client().get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json() == NOT_FOUND
+
+
+def test_a_method_the_path_does_not_offer_answers_405_in_the_error_format(
+    lead: User, client_for: Any
+) -> None:
+    response = client_for(lead).delete("/api/v1/me")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.json() == {
+        "code": "method_not_allowed",
+        "message": "DELETE is not allowed here; allowed: GET.",
+        "fields": {},
+    }
