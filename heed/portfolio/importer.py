@@ -260,6 +260,27 @@ def open_rows(path: Path) -> RowSource:
     return _open_csv(path)
 
 
+def read_header(path: Path) -> list[str]:
+    """The header row of a creditor's file (CSV in any supported encoding, or XLSX), for
+    building a column mapping from a sample. Raises ApplicationError when unreadable."""
+    from heed.core.errors import ApplicationError
+
+    try:
+        source = open_rows(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer
+        raise ApplicationError(
+            str(REASONS["unreadable"]), "unreadable", fields={"file": [str(REASONS["unreadable"])]}
+        ) from exc
+    try:
+        header = [h.strip() for h in source.header if h.strip()]
+    finally:
+        source.close()
+    if not header:
+        message = _("The file has no header row.")
+        raise ApplicationError(str(message), "no_header", fields={"file": [str(message)]})
+    return header
+
+
 def _open_csv(path: Path) -> RowSource:
     size = max(1, path.stat().st_size)
     raw = open(path, "rb")  # noqa: SIM115 - closed by RowSource.close

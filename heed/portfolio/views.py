@@ -20,8 +20,11 @@ from heed.core.errors import ApplicationError
 from heed.core.roles import has_permission
 from heed.portfolio import selectors, services
 from heed.portfolio.api import error_report_response
+from heed.portfolio.columns import suggest_columns
 from heed.portfolio.importer import (
+    REQUIRED_COLUMNS,
     STANDARD_COLUMNS,
+    read_header,
     read_live_progress,
     reason_text,
     template_csv,
@@ -141,6 +144,12 @@ class MappingForm(forms.Form):
     date_format = forms.CharField(
         label=gettext_lazy("Date format (e.g. %Y/%m/%d)"), required=False, max_length=40
     )
+    default_currency = forms.CharField(
+        label=gettext_lazy("Currency when the file has none"), required=False, max_length=3
+    )
+    default_country = forms.CharField(
+        label=gettext_lazy("Country when the file has none (e.g. CN)"), required=False, max_length=2
+    )
 
     def parsed_columns(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -149,6 +158,87 @@ class MappingForm(forms.Form):
             if sep and theirs.strip() and ours.strip():
                 found[theirs.strip()] = ours.strip()
         return found
+
+
+class SampleFileForm(forms.Form):
+    sample = forms.FileField(
+        label=gettext_lazy("A sample file from this creditor (CSV or XLSX): its headers")
+    )
+
+
+MAX_SAMPLE_HEADERS = 200
+
+
+class MappingTableForm(forms.Form):
+    """One row per header of the creditor's sample file: which standard column it holds."""
+
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    date_format = forms.CharField(
+        label=gettext_lazy("Date format (e.g. %Y/%m/%d)"), required=False, max_length=40
+    )
+    default_currency = forms.CharField(
+        label=gettext_lazy("Currency when the file has none"), required=False, max_length=3
+    )
+    default_country = forms.CharField(
+        label=gettext_lazy("Country when the file has none (e.g. CN)"), required=False, max_length=2
+    )
+
+    def __init__(
+        self, *args: Any, headers: list[str], suggested: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        choices = [("", _("— not imported —")), *[(c, c) for c in STANDARD_COLUMNS]]
+        self.fields["header_count"] = forms.IntegerField(
+            widget=forms.HiddenInput, initial=len(headers)
+        )
+        for i, header in enumerate(headers):
+            self.fields[f"header_{i}"] = forms.CharField(
+                widget=forms.HiddenInput, initial=header, max_length=200
+            )
+            self.fields[f"column_{i}"] = forms.ChoiceField(
+                label=header,
+                choices=choices,
+                required=False,
+                initial=(suggested or {}).get(header, ""),
+            )
+
+    def header_rows(self) -> list[tuple[str, Any, Any]]:
+        return [(h, self[f"header_{i}"], self[f"column_{i}"]) for i, h in enumerate(self.headers)]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen: dict[str, str] = {}
+        for i, header in enumerate(self.headers):
+            column = data.get(f"column_{i}") or ""
+            if not column:
+                continue
+            if column in chosen.values():
+                self.add_error(
+                    f"column_{i}",
+                    _("%(column)s is already taken by “%(header)s”.")
+                    % {
+                        "column": column,
+                        "header": next(h for h, c in chosen.items() if c == column),
+                    },
+                )
+            chosen[header] = column
+        missing = [c for c in REQUIRED_COLUMNS if c not in chosen.values()]
+        if missing:
+            raise forms.ValidationError(
+                _("Every file needs these columns; choose a header for each: %(columns)s")
+                % {"columns": ", ".join(missing)}
+            )
+        data["columns"] = chosen
+        return data
+
+    @staticmethod
+    def headers_from_post(post: Any) -> list[str]:
+        try:
+            count = min(int(post.get("header_count", "0")), MAX_SAMPLE_HEADERS)
+        except ValueError:
+            count = 0
+        return [str(post.get(f"header_{i}", ""))[:200] for i in range(max(count, 0))]
 
 
 class ImportForm(forms.Form):
@@ -395,6 +485,24 @@ def debtor_views(request: HttpRequest) -> HttpResponse:
 # --- Creditors ----------------------------------------------------------------------------
 
 
+def _sample_headers(upload: Any) -> list[str]:
+    """The header row of an uploaded sample file; the file is not kept."""
+    import tempfile
+    from pathlib import Path
+
+    suffix = Path(upload.name or "sample.csv").suffix.lower()[:6] or ".csv"
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        headers = read_header(Path(handle.name))
+    if len(headers) > MAX_SAMPLE_HEADERS:
+        raise ApplicationError(
+            _("The file has more than %(n)s columns.") % {"n": MAX_SAMPLE_HEADERS}, "too_wide"
+        )
+    return headers
+
+
 @permission_required("portfolio.view")
 def creditor_list(request: HttpRequest) -> HttpResponse:
     can_manage = has_permission(request.user, "portfolio.manage_creditors")
@@ -427,19 +535,48 @@ def creditor_list(request: HttpRequest) -> HttpResponse:
 def creditor_detail(request: HttpRequest, pk: int) -> HttpResponse:
     creditor = selectors.creditor_get_for_user(request.user, pk)
     can_import = has_permission(request.user, "portfolio.import")
-    form = MappingForm(request.POST or None) if can_import else None
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = MappingForm(request.POST if action == "text" else None) if can_import else None
+    sample_form = SampleFileForm(
+        request.POST if action == "sample" else None,
+        request.FILES if action == "sample" else None,
+    )
+    table_form: MappingTableForm | None = None
     if request.method == "POST":
         if not can_import:
             return render(request, "web/forbidden.html", status=403)
         assert form is not None
-        if form.is_valid():
+        saving: forms.Form | None = None
+        columns: dict[str, str] = {}
+        if action == "sample" and sample_form.is_valid():
+            try:
+                headers = _sample_headers(sample_form.cleaned_data["sample"])
+                table_form = MappingTableForm(
+                    headers=headers,
+                    suggested=suggest_columns(headers),
+                    initial={"name": creditor.code, "default_currency": creditor.currency},
+                )
+            except ApplicationError as exc:
+                sample_form.add_error("sample", exc.message)
+        elif action == "table":
+            table_form = MappingTableForm(
+                request.POST, headers=MappingTableForm.headers_from_post(request.POST)
+            )
+            if table_form.is_valid():
+                saving, columns = table_form, table_form.cleaned_data["columns"]
+        elif action == "text" and form.is_valid():
+            saving, columns = form, form.parsed_columns()
+        if saving is not None:
+            data = saving.cleaned_data
             try:
                 services.column_mapping_save(
                     actor=request.user,
                     creditor=creditor,
-                    name=form.cleaned_data["name"],
-                    columns=form.parsed_columns(),
-                    date_format=form.cleaned_data["date_format"],
+                    name=data["name"],
+                    columns=columns,
+                    date_format=data["date_format"],
+                    default_currency=data["default_currency"],
+                    default_country=data["default_country"],
                 )
                 messages.success(request, _("Mapping saved."))
                 return redirect("portfolio:creditor", pk=pk)
@@ -455,6 +592,8 @@ def creditor_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 :50
             ],
             "form": form,
+            "sample_form": sample_form if can_import else None,
+            "table_form": table_form,
             "standard_columns": STANDARD_COLUMNS,
         },
     )
