@@ -219,6 +219,9 @@ def measure(*, clients: int, per_client: int, stdout: TextIO) -> dict[str, Any]:
     floor = _phase("floor", clients, per_client, user_id, account_ids)
     audited = _phase("floor+audit", clients, per_client, user_id, account_ids)
     lost, doubled, wrong = _verify(account_ids, clients * per_client)
+    from heed.audit.verify import verify_chain
+
+    chain = verify_chain()
     ratio = service.per_second / floor.per_second if floor.per_second else 0.0
     database = "PostgreSQL" if is_postgres else "SQLite"
     rows = [
@@ -240,6 +243,10 @@ def measure(*, clients: int, per_client: int, stdout: TextIO) -> dict[str, Any]:
     checks = f"{lost}/{doubled}/{wrong}"
     label = "lost / doubled / accounts not reconciling"
     out.write(f"| {label:<64} | {checks:>8} | {'':>8} | {'':>10} |\n")
+    verdict_chain = (
+        f"intact, {chain.checked} events" if chain.is_intact else f"BROKEN: {chain.problem}"
+    )
+    out.write(f"audit chain after the run: {verdict_chain}\n")
     if is_postgres:
         verdict = "meets" if service.per_second >= 1_000 else "misses"
         out.write(f"target ≥ 1000 postings/s on PostgreSQL: {verdict}\n")
@@ -254,6 +261,7 @@ def measure(*, clients: int, per_client: int, stdout: TextIO) -> dict[str, Any]:
         "lost": lost,
         "doubled": doubled,
         "unreconciled_accounts": wrong,
+        "chain_intact": chain.is_intact,
     }
 
 

@@ -16,3 +16,5 @@ def test_benchmark_measures_and_checks_nothing_lost_or_doubled() -> None:
     assert row["service_per_second"] > 0 and row["floor_per_second"] > 0
     assert Payment.objects.filter(external_ref__startswith="svc-").count() == 10
     assert "ratio service / floor" in out.getvalue()
+    assert row["chain_intact"] is True
+    assert "audit chain after the run: intact, " in out.getvalue()
