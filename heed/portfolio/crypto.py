@@ -16,7 +16,7 @@ A ciphertext token is ``"<key id>$<base64url(nonce ‖ ciphertext ‖ tag)>"``. 
 from __future__ import annotations
 
 import base64
-import hashlib
+import binascii
 import hmac
 import os
 import secrets
@@ -180,11 +180,19 @@ def needs_rotation(token: str) -> bool:
     return bool(token) and key_id_of(token) != keyring().current_id
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
+def _b64url(data: bytes) -> str:
+    """base64url without padding (what ``urlsafe_b64encode(...).rstrip("=")`` gives)."""
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
+
+
 def _index_text(key: bytes, normalised: str, purpose: str) -> str:
     # 128 bits of HMAC-SHA256, base64url (22 characters): short index keys keep the
     # blind-index B-trees small, which is what bounds large imports.
-    digest = hmac.new(key, f"{purpose}\x00{normalised}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:16]).decode().rstrip("=")
+    digest = hmac.digest(key, f"{purpose}\x00{normalised}".encode(), "sha256")
+    return _b64url(digest[:16])
 
 
 def blind_index(normalised: str, purpose: str) -> str:
@@ -203,13 +211,27 @@ class FieldCipher:
         self._aead = ring.aead(ring.current_id)
         self._index_key = ring.index_key
         self._prefix = f"{self.key_id}$"
+        self._nonces = b""
+        self._nonce_at = 0
+        self._nonce_pid = 0
+
+    def _nonce(self) -> bytes:
+        """A fresh random 96-bit nonce, read from the OS in batches (one system call per 4,096
+        values). The batch belongs to one process: a forked child draws its own."""
+        if self._nonce_at >= len(self._nonces) or self._nonce_pid != os.getpid():
+            self._nonces = os.urandom(12 * 4096)
+            self._nonce_at = 0
+            self._nonce_pid = os.getpid()
+        start = self._nonce_at
+        self._nonce_at = start + 12
+        return self._nonces[start : start + 12]
 
     def encrypt(self, plaintext: str, purpose: bytes) -> str:
         if not plaintext:
             return ""
-        nonce = os.urandom(12)
+        nonce = self._nonce()
         sealed = self._aead.encrypt(nonce, plaintext.encode(), purpose)
-        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+        return self._prefix + _b64url(nonce + sealed)
 
     def index(self, normalised: str, purpose: str) -> str:
         if not normalised:

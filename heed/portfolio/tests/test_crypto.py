@@ -131,3 +131,42 @@ def test_pii_helpers() -> None:
     assert pii.parse_phone("12345", "CN") is None
     info = pii.parse_phone("+1 (617) 555-0100", "US")
     assert info is not None and info.timezones == ("America/New_York",)
+
+
+def test_field_cipher_tokens_decrypt_and_its_index_is_the_keyed_hmac() -> None:
+    import hashlib
+    import hmac
+
+    cipher = crypto.FieldCipher()
+    token = cipher.encrypt("13812341234", b"contact")
+    assert crypto.decrypt(token, "contact") == "13812341234"
+    key = crypto.keyring().index_key
+    expected = hmac.new(key, b"phone\x0013812341234", hashlib.sha256).digest()[:16]
+    assert cipher.index("13812341234", "phone") == (
+        base64.urlsafe_b64encode(expected).decode().rstrip("=")
+    )
+    assert cipher.index("13812341234", "phone") == crypto.blind_index("13812341234", "phone")
+
+
+def test_field_cipher_never_repeats_a_nonce_even_across_a_fork() -> None:
+    import os
+
+    cipher = crypto.FieldCipher()
+
+    def nonce(token: str) -> bytes:
+        return crypto._b64decode(token.partition("$")[2])[:12]
+
+    seen = {nonce(cipher.encrypt(f"v{i}", b"p")) for i in range(10_000)}
+    assert len(seen) == 10_000  # across batch refills too
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the forked import worker's situation: same cipher object, new process
+        os.write(write, nonce(cipher.encrypt("child", b"p")))
+        os._exit(0)
+    os.waitpid(child, 0)
+    from_child = os.read(read, 12)
+    from_parent = nonce(cipher.encrypt("parent", b"p"))
+    os.close(read)
+    os.close(write)
+    assert len(from_child) == 12 and from_child != from_parent
+    assert from_child not in seen and from_parent not in seen
