@@ -202,6 +202,18 @@ def blind_index(normalised: str, purpose: str) -> str:
     return _index_text(keyring().index_key, normalised, purpose)
 
 
+# Bumped in every forked child, so ciphers created before a fork draw new nonces after it.
+_process_generation = 0
+
+
+def _after_fork_in_child() -> None:
+    global _process_generation
+    _process_generation += 1
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class FieldCipher:
     """Encrypt + index many values fast (one AESGCM object and one HMAC key, reused)."""
 
@@ -213,15 +225,15 @@ class FieldCipher:
         self._prefix = f"{self.key_id}$"
         self._nonces = b""
         self._nonce_at = 0
-        self._nonce_pid = 0
+        self._nonce_generation = 0
 
     def _nonce(self) -> bytes:
         """A fresh random 96-bit nonce, read from the OS in batches (one system call per 4,096
         values). The batch belongs to one process: a forked child draws its own."""
-        if self._nonce_at >= len(self._nonces) or self._nonce_pid != os.getpid():
+        if self._nonce_at >= len(self._nonces) or self._nonce_generation != _process_generation:
             self._nonces = os.urandom(12 * 4096)
             self._nonce_at = 0
-            self._nonce_pid = os.getpid()
+            self._nonce_generation = _process_generation
         start = self._nonce_at
         self._nonce_at = start + 12
         return self._nonces[start : start + 12]
