@@ -887,18 +887,23 @@ def _as_date(value: Any) -> datetime.date | None:
 class SeenReferences:
     """Which references this file already had, and on which row — in bounded memory.
 
-    References are kept as 64-bit hashes (a false duplicate needs a 64-bit collision) in a dict
-    of at most ``memory_limit`` entries (~100 bytes each). When it fills up, its entries move to
-    a private temporary SQLite file (the operating system's temp folder, deleted when closed)
-    and the dict starts again, so memory stays flat whatever the file size; lookups then also
-    consult the file (by primary key, with a bounded page cache).
+    References are kept as 64-bit hashes (a false duplicate needs a 64-bit collision). The
+    newest ones sit in a dict of at most ``memory_limit`` entries (~100 bytes each); when it
+    fills up they move to a private temporary SQLite file (in the temp folder, removed on close)
+    and a fixed-size bitmap remembers which hashes went there, so only a reference whose bit is
+    set — a duplicate, or ~1 in 100 others at a million references — costs a lookup in the file.
+    Memory is the dict, the bitmap and the file's bounded page cache, whatever the file size.
     """
 
-    def __init__(self, memory_limit: int = 1_000_000, cache_kib: int = 16_384) -> None:
+    BITMAP_BITS = 1 << 27  # 16 MiB
+
+    def __init__(self, memory_limit: int = 100_000, cache_kib: int = 16_384) -> None:
         self.memory_limit = memory_limit
         self.cache_kib = cache_kib
         self._recent: dict[int, int] = {}
         self._spill: sqlite3.Connection | None = None
+        self._bits = bytearray()
+        self.lookups = 0
 
     def first_row(self, reference: str, row: int) -> int | None:
         """The row where ``reference`` appeared before, or None (and remember it at ``row``)."""
@@ -907,9 +912,12 @@ class SeenReferences:
         if first is not None:
             return first
         if self._spill is not None:
-            found = self._spill.execute("SELECT r FROM seen WHERE h = ?", (key,)).fetchone()
-            if found is not None:
-                return int(found[0])
+            bit = key & (self.BITMAP_BITS - 1)
+            if self._bits[bit >> 3] & (1 << (bit & 7)):
+                self.lookups += 1
+                found = self._spill.execute("SELECT r FROM seen WHERE h = ?", (key,)).fetchone()
+                if found is not None:
+                    return int(found[0])
         self._recent[key] = row
         if len(self._recent) >= self.memory_limit:
             self._move_to_disk()
@@ -923,6 +931,11 @@ class SeenReferences:
             self._spill.execute("PRAGMA journal_mode = OFF")
             self._spill.execute("PRAGMA synchronous = OFF")
             self._spill.execute("CREATE TABLE seen (h INTEGER PRIMARY KEY, r INTEGER NOT NULL)")
+            self._bits = bytearray(self.BITMAP_BITS >> 3)
+        bits, mask = self._bits, self.BITMAP_BITS - 1
+        for key in self._recent:
+            bit = key & mask
+            bits[bit >> 3] |= 1 << (bit & 7)
         self._spill.execute("BEGIN")
         self._spill.executemany("INSERT INTO seen VALUES (?, ?)", sorted(self._recent.items()))
         self._spill.execute("COMMIT")
@@ -937,6 +950,7 @@ class SeenReferences:
             self._spill.close()
             self._spill = None
         self._recent = {}
+        self._bits = bytearray()
 
 
 def prepare_stream(
@@ -945,7 +959,7 @@ def prepare_stream(
     ctx: RowContext,
     mapping: ColumnMapping | None,
     emit: Callable[[tuple[str, Any]], None],
-    seen_memory_limit: int = 1_000_000,
+    seen_memory_limit: int = 100_000,
 ) -> ImportResult:
     """Read, validate and encrypt ``path``; ``emit(("chunk", rows))`` for each chunk of valid
     rows and ``emit(("progress", fraction))`` now and then. Returns counts and errors.
