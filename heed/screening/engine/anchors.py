@@ -10,6 +10,7 @@ anchors (it always runs).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 try:  # Python 3.11+: the parser module is private but stable
@@ -72,3 +73,122 @@ def pattern_anchors(pattern: re.Pattern[str]) -> frozenset[str] | None:
     if anchors is None or "" in anchors:
         return None
     return anchors
+
+
+_MAX_REPEAT = _sre_constants.MAX_REPEAT
+_MIN_REPEAT = _sre_constants.MIN_REPEAT
+_POSSESSIVE_REPEAT = getattr(_sre_constants, "POSSESSIVE_REPEAT", None)
+
+
+def _literal_string(items: list[Any]) -> str | None:
+    """The one string a sequence of literals (and plain groups of them) matches, else None."""
+    found: list[str] = []
+    for operation, argument in items:
+        if operation is _LITERAL:
+            found.append(chr(argument))
+        elif operation is _SUBPATTERN:
+            _group, add_flags, del_flags, pattern = argument
+            inner = None if add_flags or del_flags else _literal_string(list(pattern))
+            if inner is None:
+                return None
+            found.append(inner)
+        else:
+            return None
+    return "".join(found)
+
+
+def _collect_required(items: list[Any], groups: list[frozenset[str]]) -> None:
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            groups.append(frozenset({"".join(run)}))
+            run.clear()
+
+    for operation, argument in items:
+        if operation is _LITERAL:
+            run.append(chr(argument))
+            continue
+        flush()
+        if operation is _IN:
+            if all(op is _LITERAL for op, _value in argument):
+                groups.append(frozenset(chr(value) for _op, value in argument))
+        elif operation is _SUBPATTERN:
+            _group, add_flags, del_flags, pattern = argument
+            if not add_flags and not del_flags:
+                _collect_required(list(pattern), groups)
+        elif operation is _BRANCH:
+            alternatives = [_literal_string(list(branch)) for branch in argument[1]]
+            if all(alternative for alternative in alternatives):
+                groups.append(frozenset(a for a in alternatives if a))
+        elif operation in (_MAX_REPEAT, _MIN_REPEAT, _POSSESSIVE_REPEAT):
+            low, _high, pattern = argument
+            if low >= 1:
+                _collect_required(list(pattern), groups)
+        # Anything else (any character, classes, assertions, optional parts) requires no
+        # particular string.
+    flush()
+
+
+def required_literals(pattern: re.Pattern[str]) -> list[frozenset[str]]:
+    """Groups of strings such that every match of ``pattern`` contains at least one string of
+    each group (so a text lacking all strings of some group cannot match). Empty: no such
+    groups are known (the pattern runs on every text)."""
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return []
+    try:
+        parsed = _sre_parse.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 — an unparseable pattern simply runs everywhere
+        return []
+    groups: list[frozenset[str]] = []
+    _collect_required(list(parsed.data), groups)
+    return [group for group in groups if group and "" not in group]
+
+
+_AT_BOUNDARY = _sre_constants.AT_BOUNDARY
+
+
+def without_leading_boundary(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """For a pattern that starts with ``\\b`` and cannot match the empty string: the same
+    pattern without that ``\\b`` (the regular-expression engine can then skip ahead to where
+    its first characters occur, which a leading assertion prevents), else None. A match of it
+    at a word boundary is a match of the pattern; see :func:`boundary_matches`."""
+    source = pattern.pattern
+    if not source.startswith("\\b") or pattern.flags & re.VERBOSE:
+        return None
+    try:
+        parsed = _sre_parse.parse(source, pattern.flags)
+        rest = re.compile(source[2:], pattern.flags)
+    except Exception:  # noqa: BLE001 — keep the pattern as it is
+        return None
+    items = list(parsed.data)
+    if not items or items[0] != (_AT, _AT_BOUNDARY) or rest.groups != pattern.groups:
+        return None
+    if _sre_parse.parse(rest.pattern, rest.flags).getwidth()[0] == 0:
+        return None
+    return rest
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what \b looks at (a str pattern's \w)
+
+
+def boundary_matches(rest: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """The matches ``pattern.finditer(text)`` yields, where ``rest`` is
+    ``without_leading_boundary(pattern)``: the first position where ``rest`` matches and a word
+    boundary lies is where the pattern matches first (with the same match), and the search goes
+    on from that match's end, as ``finditer`` does."""
+    position = 0
+    length = len(text)
+    while position <= length:
+        match = rest.search(text, position)
+        if match is None:
+            return
+        start = match.start()
+        before = start > 0 and _is_word(text[start - 1])
+        after = start < length and _is_word(text[start])
+        if before != after:
+            yield match
+            position = match.end()  # never empty: the minimum width is above zero
+        else:
+            position = start + 1

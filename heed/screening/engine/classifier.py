@@ -19,7 +19,12 @@ import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.utils import murmurhash3_32
 
-from heed.screening.engine.ngrams import char_ngram_counts
+from heed.screening.engine.ngrams import (
+    ARRAY_MIN_CHARACTERS,
+    char_hashed_columns,
+    char_ngram_counts,
+    summed_counts,
+)
 
 N_FEATURES = 2**18
 NGRAMS = (1, 3)
@@ -49,6 +54,21 @@ def _gram_index(gram: str) -> int:
     return column
 
 
+def _counted_columns(texts: Sequence[str]) -> tuple[Any, Any]:
+    """``(rows, columns)`` text by text (when the texts cannot be joined)."""
+    rows: list[int] = []
+    columns: list[int] = []
+    index = _GRAM_INDEX
+    for row, text in enumerate(texts):
+        for gram, times in char_ngram_counts(text).items():
+            column = index.get(gram)
+            if column is None:
+                column = _gram_index(gram)
+            rows.extend([row] * times)
+            columns.extend([column] * times)
+    return np.asarray(rows, dtype=np.intp), np.asarray(columns, dtype=np.intp)
+
+
 def read_cold(path: Path) -> tuple[list[str], list[int]]:
     """Texts and binary labels (1 offensive) of one COLD split."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -63,32 +83,22 @@ class ColdClassifier:
     intercept: float
 
     def scores(self, texts: Sequence[str]) -> list[float]:
-        """P(offensive) per text. Counts and hashes the character n-grams itself (the same
-        n-grams and murmurhash3 as scikit-learn's ``HashingVectorizer``, so the same features)
-        instead of calling ``transform``, whose per-call input validation cost more than the
-        scoring; all texts are then scored in one pass of array operations."""
+        """P(offensive) per text. The character n-grams are found and hashed with array
+        operations over all texts at once (the same n-grams and murmurhash3 as scikit-learn's
+        ``HashingVectorizer``, so the same features) instead of calling ``transform``; all texts
+        are then scored in one pass of array operations."""
         if not texts:
             return []
-        index = _GRAM_INDEX
-        column_parts: list[Any] = []
-        count_parts: list[Any] = []
-        lengths: list[int] = []
-        for text in texts:
-            grams = char_ngram_counts(text)
-            for gram in set(grams).difference(index):
-                _gram_index(gram)
-            size = len(grams)
-            column_parts.append(np.fromiter(map(index.__getitem__, grams), np.intp, size))
-            count_parts.append(np.fromiter(grams.values(), np.float64, size))
-            lengths.append(size)
         count = len(texts)
-        rows = np.repeat(np.arange(count, dtype=np.intp), lengths)
-        columns = np.concatenate(column_parts)
-        counts = np.concatenate(count_parts)
+        # Array operations have a fixed cost that only pays off on some text; a few short texts
+        # are counted text by text. Both give the same entries, so the same scores.
+        found = None
+        if sum(map(len, texts)) >= ARRAY_MIN_CHARACTERS:
+            found = char_hashed_columns(list(texts), N_FEATURES)
+        if found is None:
+            found = _counted_columns(texts)
         # Two n-grams of one text may hash to the same column: add their counts first.
-        keys, inverse = np.unique(rows * N_FEATURES + columns, return_inverse=True)
-        counts = np.bincount(inverse.ravel(), weights=counts)
-        rows, columns = keys // N_FEATURES, keys % N_FEATURES
+        rows, columns, counts = summed_counts(*found, count, N_FEATURES)
         values = 1.0 + np.log(counts)  # sublinear tf
         weighted = values * self.idf[columns]
         norms = np.sqrt(np.bincount(rows, weights=weighted * weighted, minlength=count))

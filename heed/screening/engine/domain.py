@@ -11,19 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any
 
 from heed.screening.engine.evaluation import LabelledMessage
-from heed.screening.engine.ngrams import char_wb_ngram_counts
-from heed.screening.engine.normalize import build_views
+from heed.screening.engine.ngrams import (
+    ARRAY_MIN_CHARACTERS,
+    char_wb_gram_ids,
+    char_wb_ngram_counts,
+    gram_id,
+    row_products,
+    summed_counts,
+)
+from heed.screening.engine.normalize import view_texts, view_texts_many
 
 LAWFUL = "ok"
 
 
 def features(text: str) -> str:
-    views = build_views(text)
-    return f"{views.cjk.text} | {views.latin.text}"
+    cjk, latin = view_texts(text)
+    return f"{cjk} | {latin}"
 
 
 @dataclass
@@ -38,6 +44,11 @@ class DomainClassifier:
         import numpy as np
 
         self._vocabulary: dict[str, int] = dict(self.vectorizer.vocabulary_)
+        # The vocabulary as sorted n-gram ids (see ngrams.gram_id) and their columns.
+        ids = np.array([gram_id(gram) for gram in self._vocabulary], dtype=np.int64)
+        order = np.argsort(ids)
+        self._vocabulary_ids = ids[order]
+        self._vocabulary_columns = np.array(list(self._vocabulary.values()), dtype=np.intp)[order]
         self._idf = np.asarray(self.vectorizer.idf_, dtype=np.float64)
         self._weights = np.ascontiguousarray(np.asarray(self.model.coef_, dtype=np.float64).T)
         self._intercept = np.asarray(self.model.intercept_, dtype=np.float64)
@@ -62,32 +73,28 @@ class DomainClassifier:
 
         if not self._fast:
             return self.model.predict_proba(self.vectorizer.transform([features(t) for t in texts]))
-        vocabulary_get = self._vocabulary.get
-        column_parts: list[Any] = []
-        count_parts: list[Any] = []
-        lengths: list[int] = []
-        for text in texts:
-            grams = char_wb_ngram_counts(features(text))
-            size = len(grams)
-            column_parts.append(
-                np.fromiter(map(vocabulary_get, grams, repeat(-1)), dtype=np.intp, count=size)
-            )
-            count_parts.append(np.fromiter(grams.values(), dtype=np.float64, count=size))
-            lengths.append(size)
-        columns = np.concatenate(column_parts)
-        counts = np.concatenate(count_parts)
-        rows = np.repeat(np.arange(len(texts), dtype=np.intp), lengths)
-        known = columns >= 0
-        columns, counts, rows = columns[known], counts[known], rows[known]
-        decision = np.zeros((len(texts), self._weights.shape[1]), dtype=np.float64)
-        if len(columns):
-            values = (1.0 + np.log(counts)) * self._idf[columns]
-            norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts)))
-            values /= norms[rows]
-            present, first = np.unique(rows, return_index=True)
-            decision[present] = np.add.reduceat(
-                self._weights[columns] * values[:, None], first, axis=0
-            )
+        count = len(texts)
+        # features(text), but with one space after "|" (the Latin view starts with one):
+        # the same words, so the same n-grams, and only single spaces (a faster path).
+        documents = [f"{cjk} |{latin}" for cjk, latin in view_texts_many(texts)]
+        found = None
+        if sum(map(len, documents)) >= ARRAY_MIN_CHARACTERS:  # else text by text (the same)
+            found = char_wb_gram_ids(documents)
+        if found is None:
+            found = _counted_ids(documents)
+        rows, ids = found
+        # Vocabulary n-grams only (as the vectorizer); each text's counts summed per n-gram.
+        position = np.searchsorted(self._vocabulary_ids, ids)
+        position[position == len(self._vocabulary_ids)] = 0
+        known = self._vocabulary_ids[position] == ids
+        rows, positions, counts = summed_counts(
+            rows[known], position[known], count, len(self._vocabulary_ids)
+        )
+        columns = self._vocabulary_columns[positions]
+        values = (1.0 + np.log(counts)) * self._idf[columns]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=count))
+        values /= np.where(norms == 0.0, 1.0, norms)[rows]
+        decision = row_products(rows, columns, values, self._weights, count)
         decision += self._intercept
         decision -= decision.max(axis=1, keepdims=True)
         np.exp(decision, out=decision)
@@ -96,19 +103,31 @@ class DomainClassifier:
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """For each text: the most likely prohibited category and P(not lawful)."""
+        import numpy as np
+
         if not texts:
             return []
         probabilities = self._probabilities(texts)
         classes = self._classes
         lawful = self._lawful
-        results: list[tuple[str, float]] = []
-        for row in probabilities:
-            best = max(
-                (index for index in range(len(classes)) if index != lawful),
-                key=lambda index: row[index],
-            )
-            results.append((classes[best], float(1.0 - row[lawful])))
-        return results
+        others = probabilities.copy()
+        others[:, lawful] = -np.inf
+        best = np.argmax(others, axis=1).tolist()  # the first of equal maxima, as max() picks
+        not_lawful = (1.0 - probabilities[:, lawful]).tolist()
+        return [(classes[b], float(p)) for b, p in zip(best, not_lawful, strict=True)]
+
+
+def _counted_ids(documents: list[str]) -> tuple[Any, Any]:
+    """``(rows, ids)`` document by document (when the documents cannot be joined)."""
+    import numpy as np
+
+    rows: list[int] = []
+    ids: list[int] = []
+    for row, document in enumerate(documents):
+        for gram, times in char_wb_ngram_counts(document).items():
+            rows.extend([row] * times)
+            ids.extend([gram_id(gram)] * times)
+    return np.asarray(rows, dtype=np.intp), np.asarray(ids, dtype=np.int64)
 
 
 def train_domain(

@@ -16,7 +16,11 @@ from pathlib import Path
 
 import ahocorasick
 
-from heed.screening.engine.anchors import pattern_anchors
+from heed.screening.engine.anchors import (
+    pattern_anchors,
+    required_literals,
+    without_leading_boundary,
+)
 from heed.screening.engine.normalize import cjk_view, is_cjk, latin_view, phrase_pinyin
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
@@ -201,12 +205,28 @@ class Lexicon:
     pinyin: ahocorasick.Automaton = field(init=False, repr=False)
     raw: ahocorasick.Automaton = field(init=False, repr=False)
     patterns: list[tuple[re.Pattern[str], Entry]] = field(init=False, repr=False)
-    # Per pattern: literal strings one of which every match starts with (None: always run);
-    # per language, an automaton of those strings → the patterns they let run, and the
-    # patterns without anchors.
+    # Per pattern: literal strings one of which every match starts with (None: unknown).
     pattern_anchors: list[frozenset[str] | None] = field(init=False, repr=False)
-    anchor_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
-    unanchored: dict[str, tuple[int, ...]] = field(init=False, repr=False)
+    # Per pattern: the pattern without its leading ``\b`` (see anchors.boundary_matches), or
+    # None: the pattern is searched as it is.
+    boundary_free: list[re.Pattern[str] | None] = field(init=False, repr=False)
+    # The prefilter: per pattern, groups of literal strings every match contains one of (see
+    # anchors.required_literals), each group an id; per language an automaton of those strings
+    # → the ids of the groups they are in. A pattern runs only on a text where each of its
+    # groups has a string; patterns without groups always run.
+    pattern_groups: list[frozenset[int]] = field(init=False, repr=False)
+    first_groups: dict[int, int] = field(init=False, repr=False)  # group id → its pattern
+    prefilter_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
+    # One-character strings are kept apart (a set intersection finds them faster than the
+    # automaton, which would report every occurrence): character → group ids.
+    prefilter_characters: dict[str, dict[str, tuple[int, ...]]] = field(init=False, repr=False)
+    # One pass per view: the phrase automaton (``cjk`` or ``latin``) and the prefilter's
+    # strings in one automaton, key → (its Compiled entries, its prefilter group ids).
+    scan_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
+    unfiltered: dict[str, tuple[int, ...]] = field(init=False, repr=False)
+    # Context-rule markers per view ("zh": the CJK view, "en": the Latin view): key → entries
+    # (rule index, marker index, key length, characters to drop at the start and at the end).
+    marker_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.cjk = ahocorasick.Automaton()
@@ -234,26 +254,71 @@ class Lexicon:
             if len(automaton):
                 automaton.make_automaton()
         self.pattern_anchors = [pattern_anchors(pattern) for pattern, _entry in self.patterns]
-        self.anchor_automata = {}
-        self.unanchored = {}
-        for language in LANGUAGES:
-            automaton = ahocorasick.Automaton()
-            always: list[int] = []
-            for number, ((_pattern, entry), anchors) in enumerate(
-                zip(self.patterns, self.pattern_anchors, strict=True)
-            ):
-                if entry.language != language:
-                    continue
-                if anchors is None:
-                    always.append(number)
-                    continue
-                for anchor in anchors:
-                    existing = automaton.get(anchor, ())
-                    automaton.add_word(anchor, (*existing, number))
+        self.boundary_free = [without_leading_boundary(pattern) for pattern, _ in self.patterns]
+        self.pattern_groups = []
+        self.first_groups = {}
+        self.prefilter_automata = {}
+        automata = {language: ahocorasick.Automaton() for language in LANGUAGES}
+        characters: dict[str, dict[str, tuple[int, ...]]] = {lang: {} for lang in LANGUAGES}
+        unfiltered: dict[str, list[int]] = {language: [] for language in LANGUAGES}
+        group_id = 0
+        for number, (pattern, entry) in enumerate(self.patterns):
+            groups = required_literals(pattern)
+            ids: list[int] = []
+            for group in groups:
+                ids.append(group_id)
+                automaton = automata[entry.language]
+                for string in group:
+                    if len(string) == 1:
+                        single = characters[entry.language]
+                        single[string] = (*single.get(string, ()), group_id)
+                        continue
+                    existing = automaton.get(string, ())
+                    automaton.add_word(string, (*existing, group_id))
+                group_id += 1
+            if ids:
+                self.first_groups[ids[0]] = number
+            else:
+                unfiltered[entry.language].append(number)
+            self.pattern_groups.append(frozenset(ids))
+        for language, automaton in automata.items():
             if len(automaton):
                 automaton.make_automaton()
-            self.anchor_automata[language] = automaton
-            self.unanchored[language] = tuple(always)
+            self.prefilter_automata[language] = automaton
+        self.unfiltered = {language: tuple(numbers) for language, numbers in unfiltered.items()}
+        self.prefilter_characters = characters
+        self.scan_automata = {}
+        for language, phrases in (("zh", self.cjk), ("en", self.latin)):
+            scan = ahocorasick.Automaton()
+            for key in phrases.keys() if len(phrases) else ():
+                scan.add_word(key, (phrases.get(key), ()))
+            prefilter = self.prefilter_automata[language]
+            for key in prefilter.keys() if len(prefilter) else ():
+                compiled, ids = scan.get(key, ((), ()))
+                scan.add_word(key, (compiled, (*ids, *prefilter.get(key))))
+            if len(scan):
+                scan.make_automaton()
+            self.scan_automata[language] = scan
+        self.marker_automata = {}
+        for view_language in LANGUAGES:
+            automaton = ahocorasick.Automaton()
+            for rule_index, rule in enumerate(self.context_rules):
+                if (rule.language == "zh") != (view_language == "zh"):
+                    continue
+                for marker_index, marker in enumerate(rule.markers):
+                    key = normalised_key(marker, rule.language)[0]
+                    if not key:
+                        continue
+                    lead = trail = 0
+                    if rule.language == "en":
+                        key = f" {key} " if not marker.endswith("*") else f" {key}"
+                        lead, trail = 1, 0 if marker.endswith("*") else 1
+                    existing = automaton.get(key, ())
+                    marker_entry = (rule_index, marker_index, len(key), lead, trail)
+                    automaton.add_word(key, (*existing, marker_entry))
+            if len(automaton):
+                automaton.make_automaton()
+            self.marker_automata[view_language] = automaton
 
     @property
     def content_hash(self) -> str:

@@ -13,6 +13,11 @@ Three views of one text are built, each a string plus, per character, the origin
 * the **pinyin view** (for homophone and pinyin substitutions such as 「老lai」, 「煞笔」): each
   ideograph of the CJK view becomes its toneless pinyin syllable, Latin letters stay letters.
 
+Speed: the views' texts are built with whole-string operations (``str.replace``, compiled
+regular expressions, OpenCC on the whole text; NFKC only when its quick check fails), and the
+per-character offsets only for texts with a hit — with array operations for long texts. The
+token-by-token algorithm (``_latin_view_full``) stays as the reference the tests compare with.
+
 Pure Python, no database.
 """
 
@@ -25,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
+from typing import Any, cast
 
 import opencc
 from pypinyin import Style, lazy_pinyin
@@ -60,7 +66,12 @@ def is_ascii_alnum(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-Offsets = tuple[tuple[int, ...], tuple[int, ...], tuple[bool, ...]]
+# Per view character: original start, original end, soft flag — tuples, or arrays for long texts.
+Offsets = tuple[Sequence[int], Sequence[int], Sequence[bool]]
+
+
+def _as_tuple(values: Sequence[Any]) -> tuple[Any, ...]:
+    return values if isinstance(values, tuple) else tuple(values.tolist())  # type: ignore[attr-defined]
 
 
 class View:
@@ -93,22 +104,27 @@ class View:
 
     @property
     def starts(self) -> tuple[int, ...]:
-        return self._get()[0]
+        return _as_tuple(self._get()[0])
 
     @property
     def ends(self) -> tuple[int, ...]:
-        return self._get()[1]
+        return _as_tuple(self._get()[1])
 
     @property
     def soft(self) -> tuple[bool, ...]:
         """Latin view only: True where the character came from a joined run of single letters
         ("s h i t"), inside which word boundaries are unknown."""
+        return _as_tuple(self._get()[2])
+
+    @property
+    def soft_flags(self) -> Sequence[bool]:
+        """``soft`` as stored (an array for long texts: index it, do not copy it)."""
         return self._get()[2]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original ``[start, end)`` covered by view characters ``[start, end)``."""
         starts, ends, _soft = self._get()
-        return starts[start], ends[end - 1]
+        return int(starts[start]), int(ends[end - 1])
 
 
 @lru_cache(maxsize=8192)
@@ -134,8 +150,12 @@ _FOLD_TABLE = str.maketrans({**_APOSTROPHES, **CJK_VARIANTS})
 _CJK_KEEP = re.compile(r"[a-z0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_CHUNK = re.compile(r"[a-z0-9'*@$!|\-._~+]+")
 _PLAIN_WORD = re.compile(r"[a-z0-9]+")
+# Offsets of texts at least this long are computed with array operations (a fixed cost of some
+# tens of microseconds, then a few nanoseconds per character), shorter ones in a Python loop.
+_ARRAY_MIN_LENGTH = 250
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_ASCII_LETTER = re.compile(r"[A-Za-z]")
+_IDEOGRAPH_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_ASCII_LETTER_RUN = re.compile(r"[A-Za-z]+")
 
 
 @dataclass(frozen=True)
@@ -146,15 +166,51 @@ class Folded:
     index: Sequence[int]  # a range when every character maps to itself
 
 
+# NFKC images of the full-width forms collection text is full of (length-preserving, so applying
+# them first and NFKC afterwards gives NFKC's result): after these, most texts pass NFKC's quick
+# check and the (slow) normalisation is skipped.
+_COMMON_COMPAT: tuple[tuple[str, str], ...] = (
+    ("\uff0c", ","),
+    ("\uff01", "!"),
+    ("\uff1f", "?"),
+    ("\uff1a", ":"),
+    ("\uff1b", ";"),
+    ("\uff08", "("),
+    ("\uff09", ")"),
+    ("\u3000", " "),
+)
+_FOLD_PAIRS: tuple[tuple[str, str], ...] = tuple(
+    (chr(key), value) for key, value in _FOLD_TABLE.items() if isinstance(value, str)
+)
+
+
+def _replace_all(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    # A few ``str.replace`` calls (each a fast C search) beat ``str.translate`` with a dict table,
+    # which looks every character up in the dict.
+    for old, new in pairs:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def _nfkc(text: str) -> str:
+    if text.isascii():
+        return text
+    text = _replace_all(text, _COMMON_COMPAT)
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
 def _folded(text: str) -> Folded:
     """Bulk conversion when it keeps lengths (almost always); character by character otherwise."""
     converted = text if text.isascii() else _T2S.convert(text)
     if len(converted) == len(text):
-        normal = unicodedata.normalize("NFKC", converted)
+        normal = _nfkc(converted)
         if len(normal) == len(converted):
             lowered = normal.lower()
             if len(lowered) == len(normal):
-                return Folded(lowered.translate(_FOLD_TABLE), range(len(text)))
+                return Folded(_replace_all(lowered, _FOLD_PAIRS), range(len(text)))
     chars: list[str] = []
     index: list[int] = []
     for position, piece in enumerate(simplified(text)):
@@ -170,10 +226,27 @@ def cjk_view(text: str, folded: Folded | None = None) -> View:
     source, index = folded.text, folded.index
 
     def offsets() -> Offsets:
-        starts: list[int] = []
-        for match in _CJK_KEEP.finditer(source):
-            starts.extend(index[match.start() : match.end()])
-        return tuple(starts), tuple(start + 1 for start in starts), ()
+        if len(source) < _ARRAY_MIN_LENGTH:
+            starts: list[int] = []
+            for match in _CJK_KEEP.finditer(source):
+                starts.extend(index[match.start() : match.end()])
+            return tuple(starts), tuple(start + 1 for start in starts), ()
+        # Long texts (call transcripts): the kept characters' positions with array operations.
+        import numpy as np
+
+        codes = np.frombuffer(source.encode("utf-32-le"), dtype=np.uint32)
+        kept = np.flatnonzero(
+            ((codes >= 0x61) & (codes <= 0x7A))
+            | ((codes >= 0x30) & (codes <= 0x39))
+            | ((codes >= 0x4E00) & (codes <= 0x9FFF))
+            | ((codes >= 0x3400) & (codes <= 0x4DBF))
+            | ((codes >= 0xF900) & (codes <= 0xFAFF))
+        )
+        if isinstance(index, range) and index.start == 0 and index.step == 1:
+            places = kept
+        else:
+            places = np.asarray(index, dtype=np.intp)[kept]
+        return cast(Offsets, (places, places + 1, ()))
 
     return View("".join(_CJK_KEEP.findall(source)), build=offsets)
 
@@ -227,7 +300,8 @@ _LEET_TABLE = str.maketrans(LEET)
 _HAS_LETTER = re.compile(r"[a-z]")
 
 
-def latin_view(text: str, folded: Folded | None = None) -> View:
+def _latin_view_full(text: str, folded: Folded | None = None) -> View:
+    """The Latin view with its offsets, built token by token (the reference algorithm)."""
     if folded is None:
         folded = _folded(text)
     source, index = folded.text, folded.index
@@ -284,6 +358,217 @@ def latin_view(text: str, folded: Folded | None = None) -> View:
     return View(view_text, build=offsets)
 
 
+# The Latin view's text with whole-string operations; the same steps as ``_latin_view_full``.
+_IN_WORD_JOINER_OR_LEET_RUN = re.compile(r"(?<=[a-z0-9'*])[-._~+](?=[a-z0-9'*])|[@$!|]+")
+_TOKEN = re.compile(r"[a-z0-9'*@$!|]+")
+_LEET_WORD = re.compile(r"(?<= )(?=[^ ]*[a-z])[^ ]*[013457@$!|][^ ]*")
+_EDGE_QUOTES = re.compile(r"(?<= )'+|'+(?= )")
+_SINGLE_LETTER_RUN = re.compile(r"(?<= )[a-z](?: [a-z]){2,}(?= )")
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'*")
+# Cheap tests that let most texts skip a step.
+_LEET_OR_JOINER = re.compile(r"[@$!|\-._~+]")
+_HAS_LEET = re.compile(r"[013457@$!|]")
+_SPACES = re.compile(r"  +")
+_SINGLE_LETTER = re.compile(r" [a-z] [a-z] [a-z] ")
+
+
+def _joiner_or_leet(match: re.Match[str]) -> str:
+    run = match.group()
+    if run[0] not in _LEET_SYMBOLS:
+        return ""  # a joiner between word characters: "dead-beat", "s.h.i.t"
+    source = match.string
+    start, end = match.start(), match.end()
+    before = source[start - 1] if start > 0 else " "
+    after = source[end] if end < len(source) else " "
+    before_word = before in _WORD_CHARS
+    after_word = after in _WORD_CHARS
+    # As ``_leet_in_word``: the run's neighbours decide for every symbol in it.
+    usable = after_word and ("a" <= after <= "z" or before_word)
+    if not usable:
+        return " " * len(run)
+    if before_word:
+        return run
+    return "".join(char if char in "@$" else " " for char in run)
+
+
+def _leet_word(match: re.Match[str]) -> str:
+    return match.group().translate(_LEET_TABLE)
+
+
+def _joined_letters(match: re.Match[str]) -> str:
+    return match.group().replace(" ", "")
+
+
+def latin_view_text(source: str) -> str:
+    """The text of the Latin view of already folded text (see :func:`latin_view`)."""
+    if _LEET_OR_JOINER.search(source):
+        source = _IN_WORD_JOINER_OR_LEET_RUN.sub(_joiner_or_leet, source)
+    tokens = _TOKEN.findall(source)
+    if not tokens:
+        return " "
+    text = " " + " ".join(tokens) + " "
+    if _HAS_LEET.search(text):
+        text = _LEET_WORD.sub(_leet_word, text)
+    if "'" in text:
+        text = _EDGE_QUOTES.sub("", text)
+        if "  " in text:
+            text = _SPACES.sub(" ", text)
+            if text == " ":
+                return " "
+    if _SINGLE_LETTER.search(text):
+        text = _SINGLE_LETTER_RUN.sub(_joined_letters, text)
+    return text
+
+
+def _joiner_marked_or_leet(match: re.Match[str]) -> str:
+    replaced = _joiner_or_leet(match)
+    return replaced if replaced else "\x01"
+
+
+_TOKEN_CODES = frozenset(map(ord, "abcdefghijklmnopqrstuvwxyz0123456789'*@$!|"))
+
+
+@lru_cache(maxsize=1)
+def _token_table() -> Any:
+    import numpy as np
+
+    table = np.zeros(128, dtype=bool)
+    table[sorted(_TOKEN_CODES)] = True
+    return table
+
+
+# A quote mark at either edge of a word (which the Latin view drops).
+_EDGE_QUOTE = re.compile(r"(?<![a-z0-9'*])'|'(?![a-z0-9'*])")
+
+
+def _plain_latin_offsets(folded: Folded) -> Offsets | None:
+    """Offsets when every word is kept as it is (no joiner inside a word, no look-alike symbol,
+    no quote mark at a word's edge, no run of one-letter words): each view character is then
+    the folded character at the same place in its word. None otherwise."""
+    words = list(_TOKEN.finditer(folded.text))
+    singles = 0
+    for match in words:
+        singles = singles + 1 if match.end() - match.start() == 1 and match.group().isalpha() else 0
+        if singles == 3:
+            return None  # "s h i t": joined, see _latin_view_full
+    index = folded.index
+    starts: list[int] = [0]
+    ends: list[int] = [0]
+    for match in words:
+        places = index[match.start() : match.end()]
+        starts.extend(places)
+        ends.extend(place + 1 for place in places)
+        starts.append(ends[-1])
+        ends.append(ends[-1])
+    return tuple(starts), tuple(ends), (False,) * len(starts)
+
+
+def _latin_offsets(folded: Folded) -> Offsets:
+    """The Latin view's offsets with array operations: every character of the view is a kept
+    character of the folded text (joiners inside words and quote marks at word edges dropped,
+    look-alikes mapped one to one), so it is enough to find which characters are kept and where
+    one word ends; the same steps as :func:`latin_view_text`."""
+    import numpy as np
+
+    source = folded.text
+    if len(source) < _ARRAY_MIN_LENGTH or "\x01" in source:
+        if not _IN_WORD_JOINER_OR_LEET_RUN.search(source) and not _EDGE_QUOTE.search(source):
+            plain = _plain_latin_offsets(folded)
+            if plain is not None:
+                return plain
+        return _latin_view_full("", folded)._get()
+    # 1. Joiners inside words become \x01 (dropped), look-alikes outside words a space.
+    if _LEET_OR_JOINER.search(source):
+        source = _IN_WORD_JOINER_OR_LEET_RUN.sub(_joiner_marked_or_leet, source)
+    codes = np.frombuffer(source.encode("utf-32-le"), dtype=np.uint32)
+    table = _token_table()
+    ascii_codes = codes < 128
+    token = np.zeros(len(codes), dtype=bool)
+    token[ascii_codes] = table[codes[ascii_codes]]
+    kept = np.flatnonzero(token)
+    if not len(kept):
+        return (0,), (0,), (False,)
+    # A new word starts after any character that is neither a word character nor \x01.
+    breaking = ~(token | (codes == 1))
+    breaks_before = np.cumsum(breaking)[kept]
+    new_word = np.empty(len(kept), dtype=bool)
+    new_word[0] = True
+    new_word[1:] = breaks_before[1:] != breaks_before[:-1]
+    word = np.cumsum(new_word) - 1
+    # 2. Quote marks at either edge of a word are dropped.
+    kept_codes = codes[kept]
+    quote = kept_codes == 0x27
+    if quote.any():
+        other = (~quote).astype(np.intp)
+        before = np.cumsum(other)
+        word_first = np.flatnonzero(new_word)
+        at_start = (before - other)[word_first][word]  # non-quotes before each word
+        inside_before = before - other - at_start
+        totals = np.add.reduceat(other, word_first)[word]
+        inside_after = totals - inside_before - other
+        keep = ~(quote & ((inside_before == 0) | (inside_after == 0)))
+        kept, kept_codes, word = kept[keep], kept_codes[keep], word[keep]
+        if not len(kept):
+            return (0,), (0,), (False,)
+        new_word = np.empty(len(kept), dtype=bool)
+        new_word[0] = True
+        new_word[1:] = word[1:] != word[:-1]
+        word = np.cumsum(new_word) - 1
+    # 3. Runs of three or more one-letter words are joined ("s h i t"); their letters are soft.
+    word_first = np.flatnonzero(new_word)
+    lengths = np.diff(np.append(word_first, len(kept)))
+    first_codes = kept_codes[word_first]
+    single = (lengths == 1) & (first_codes >= 0x61) & (first_codes <= 0x7A)
+    soft_word = np.zeros(len(single), dtype=bool)
+    if single.sum() >= 3:
+        edges = np.diff(np.concatenate(([0], single.astype(np.int8), [0])))
+        run_starts = np.flatnonzero(edges == 1)
+        run_ends = np.flatnonzero(edges == -1)
+        joined_word = np.zeros(len(single), dtype=bool)  # True: glued to the previous word
+        for run_start, run_end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
+            if run_end - run_start >= 3:
+                soft_word[run_start:run_end] = True
+                joined_word[run_start + 1 : run_end] = True
+        new_word = new_word.copy()
+        new_word[word_first[joined_word]] = False
+    soft_chars = soft_word[word]
+    index = folded.index
+    if isinstance(index, range) and index.start == 0 and index.step == 1:
+        places = kept
+    else:
+        places = np.asarray(index, dtype=np.intp)[kept]
+    # View: " " word " " word ... " "; a separator after every word (starts = ends = the end
+    # of the character before it).
+    words_before = np.cumsum(new_word)  # separators before each character (the leading one too)
+    positions = np.arange(len(kept)) + words_before
+    size = len(kept) + int(words_before[-1]) + 1
+    starts = np.zeros(size, dtype=np.intp)
+    ends = np.zeros(size, dtype=np.intp)
+    soft = np.zeros(size, dtype=bool)
+    starts[positions] = places
+    ends[positions] = places + 1
+    soft[positions] = soft_chars
+    separator = np.ones(size, dtype=bool)
+    separator[positions] = False
+    # A separator's start and end: the end of the last character before it (0 at the start).
+    filled = np.where(separator, 0, ends)
+    np.maximum.accumulate(filled, out=filled)
+    starts[separator] = filled[separator]
+    ends[separator] = filled[separator]
+    return cast(Offsets, (starts, ends, soft))
+
+
+def latin_view(text: str, folded: Folded | None = None) -> View:
+    if folded is None:
+        folded = _folded(text)
+    frozen = folded
+
+    def offsets() -> Offsets:
+        return _latin_offsets(frozen)
+
+    return View(latin_view_text(folded.text), build=offsets)
+
+
 @lru_cache(maxsize=16384)
 def syllable(char: str) -> str:
     """The toneless pinyin of one ideograph (its most common reading)."""
@@ -302,12 +587,31 @@ _PINYIN_TABLE: dict[int, str] = {}
 _SEEN: set[str] = set()
 
 
+# The same lengths as an array indexed by code point (ideographs are all below U+10000), for
+# long texts; built on first use and kept in step with the table.
+_PINYIN_LENGTHS: list[Any] = []
+
+
+def _pinyin_lengths() -> Any:
+    if not _PINYIN_LENGTHS:
+        import numpy as np
+
+        lengths = np.ones(0x10000, dtype=np.intp)
+        for code, reading in list(_PINYIN_TABLE.items()):
+            lengths[code] = len(reading)
+        _PINYIN_LENGTHS.append(lengths)
+    return _PINYIN_LENGTHS[0]
+
+
 def _pinyin_text(text: str) -> str:
     unseen = set(text) - _SEEN
     if unseen:
         for char in unseen:
             if is_cjk(char):
-                _PINYIN_TABLE[ord(char)] = syllable(char)
+                reading = syllable(char)
+                _PINYIN_TABLE[ord(char)] = reading
+                if _PINYIN_LENGTHS:
+                    _PINYIN_LENGTHS[0][ord(char)] = len(reading)
         if len(_SEEN) < 100_000:
             _SEEN.update(unseen)
     return text.translate(_PINYIN_TABLE)
@@ -329,8 +633,17 @@ class PinyinView:
 
     def _unit_ends(self) -> list[int]:
         if self._ends is None:
-            table = _PINYIN_TABLE
-            self._ends = list(accumulate(len(table.get(ord(char), char)) for char in self.source))
+            if len(self.source) < _ARRAY_MIN_LENGTH:
+                table = _PINYIN_TABLE
+                self._ends = list(
+                    accumulate(len(table.get(ord(char), char)) for char in self.source)
+                )
+            else:
+                import numpy as np
+
+                codes = np.frombuffer(self.source.encode("utf-32-le"), dtype=np.uint32)
+                lengths = _pinyin_lengths()[np.minimum(codes, 0xFFFF)]
+                self._ends = np.cumsum(lengths).tolist()
         return self._ends
 
     def unit_of(self, position: int) -> int:
@@ -374,6 +687,42 @@ class Views:
         return self._has_cjk
 
 
+def view_texts(text: str) -> tuple[str, str]:
+    """The CJK and Latin views' texts alone (``build_views(text)``'s, without the offsets)."""
+    source = _folded(text).text
+    return "".join(_CJK_KEEP.findall(source)), latin_view_text(source)
+
+
+def view_texts_many(texts: Sequence[str]) -> list[tuple[str, str]]:
+    """``view_texts`` of each text. When no text contains a new line, the texts are joined by
+    new lines and converted, lower-cased and folded together (none of these reaches across a
+    new line); a text that needs NFKC beyond the common full-width forms, or whose length
+    changes, is then done alone."""
+    if len(texts) < 2 or any("\n" in text for text in texts):
+        return [view_texts(text) for text in texts]
+    joined = "\n".join(texts)
+    converted = joined if joined.isascii() else _T2S.convert(joined)
+    lines = converted.split("\n")
+    if len(converted) != len(joined) or len(lines) != len(texts):
+        return [view_texts(text) for text in texts]
+    replaced = _replace_all(converted, _COMMON_COMPAT)
+    check_each = not (replaced.isascii() or unicodedata.is_normalized("NFKC", replaced))
+    parts = _replace_all(replaced.lower(), _FOLD_PAIRS).split("\n")
+    checked = replaced.split("\n") if check_each else lines
+    findall = _CJK_KEEP.findall
+    results: list[tuple[str, str]] = []
+    for text, line, part, compatible in zip(texts, lines, parts, checked, strict=True):
+        if (
+            len(line) != len(text)
+            or len(part) != len(text)
+            or (check_each and not unicodedata.is_normalized("NFKC", compatible))
+        ):
+            results.append(view_texts(text))
+        else:
+            results.append(("".join(findall(part)), latin_view_text(part)))
+    return results
+
+
 def build_views(text: str) -> Views:
     folded = _folded(text)
     return Views(text, cjk_view(text, folded), latin_view(text, folded))
@@ -381,8 +730,10 @@ def build_views(text: str) -> Views:
 
 def detect_language(text: str) -> str:
     """ "zh" when ideographs make up at least a fifth of the letters, else "en"."""
-    ideographs = len(_IDEOGRAPH.findall(text))
-    letters = len(_ASCII_LETTER.findall(text))
+    if text.isascii():
+        return "en"
+    ideographs = sum(map(len, _IDEOGRAPH_RUN.findall(text)))
     if ideographs == 0:
         return "en"
+    letters = sum(map(len, _ASCII_LETTER_RUN.findall(text)))
     return "zh" if ideographs * 5 >= letters else "en"

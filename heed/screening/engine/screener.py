@@ -4,7 +4,9 @@ false positives, gates against the account's facts, and the verdict.
 Verdict (issue 5, RULES.md §Content): ``block`` when an *always* category is found with enough
 confidence, or a gated statement the account's facts make false; ``review`` when a gated category
 is found and no account facts were given, or a hit has low confidence; ``pass`` otherwise.
-Every finding's ``start``/``end`` index the ORIGINAL text. Pure Python, no database.
+Every finding's ``start``/``end`` index the ORIGINAL text. ``screen_many`` screens a batch (the
+classifiers then score every text's sentences in one pass); each result is exactly the one
+``screen`` gives for that text alone. Pure Python, no database.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
+from operator import itemgetter
 from typing import Any, Protocol
 
+from heed.screening.engine.anchors import boundary_matches
 from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon, normalised_key
-from heed.screening.engine.normalize import Views, build_views, detect_language, is_cjk
+from heed.screening.engine.normalize import View, Views, build_views, detect_language, is_cjk
 
 BLOCK = "block"
 REVIEW = "review"
@@ -152,27 +157,19 @@ class Screener:
     domain: DomainModel | None = None
     domain_threshold: float = 0.7
 
-    def _context_reason_for(self, views: Views, finding: Finding) -> str | None:
+    def _context_reason_for(self, pending: _Pending, finding: Finding) -> str | None:
         """The context rules (anti-fraud, bereavement…) applied to a classifier's finding."""
         entry = Entry(finding.category, "zh", finding.rule)
         hit = _Hit(entry, finding.start, finding.end, "classifier", finding.confidence)
-        markers = self._marker_spans(views)
-        blockers = [(start, end) for rule, start, end in markers if rule.kind == "blocker"]
-        original = views.original
-        cuts = (_Cuts(original, _SENTENCE_END), _Cuts(original, _CLAUSE_END), blockers)
-        return _context_reason(original, hit, markers, cuts)
+        markers, cuts, index = pending.context(self)
+        return _context_reason(pending.views.original, hit, markers, cuts, index)
 
-    def _classifier_findings(self, text: str, covered: list[tuple[int, int]]) -> list[Finding]:
-        """Sentences no lexicon hit touches, scored by the classifiers; a hit asks for review."""
-        sentences = [
-            (start, end)
-            for start, end in sentence_spans(text)
-            if not any(c_start < end and start < c_end for c_start, c_end in covered)
-        ]
-        if not sentences:
-            return []
-        pieces = [text[start:end] for start, end in sentences]
-        found: list[Finding] = []
+    def _classifier_findings(
+        self, pieces: list[str], sentences: list[tuple[int, int]]
+    ) -> list[Finding | None]:
+        """Sentences no lexicon hit touches, scored by the classifiers (all texts' sentences in
+        one batch); a hit asks for review."""
+        found: list[Finding | None] = []
         domain = self.domain.predict(pieces) if self.domain is not None else []
         cold = self.classifier.scores(pieces) if self.classifier is not None else []
         for position, (start, end) in enumerate(sentences):
@@ -199,6 +196,8 @@ class Screener:
                             "P3", start, end, pieces[position], "classifier:cold", score, REVIEW
                         )
                     )
+                    continue
+            found.append(None)
         return found
 
     def screen(
@@ -209,45 +208,74 @@ class Screener:
         channel: str | None = None,
         facts: AccountFacts | None = None,
     ) -> Result:
+        return self.screen_many([text], language=language, channel=channel, facts=facts)[0]
+
+    def screen_many(
+        self,
+        texts: Sequence[str],
+        *,
+        language: str | None = None,
+        channel: str | None = None,
+        facts: AccountFacts | None = None,
+    ) -> list[Result]:
+        """Screen several texts; each result is exactly what :meth:`screen` gives for the text
+        alone. The classifiers score the sentences of all texts in one batch."""
+        version = self.lexicon.version
+        if self.classifier is None and self.domain is None:
+            return [self._lexicon_layers(text, language, facts).result(version) for text in texts]
+        pending = [self._lexicon_layers(text, language, facts) for text in texts]
+        owners: list[int] = []
+        sentences: list[tuple[int, int]] = []
+        pieces: list[str] = []
+        for number, item in enumerate(pending):
+            for start, end in _uncovered_sentences(item.views.original, item.covered()):
+                owners.append(number)
+                sentences.append((start, end))
+                pieces.append(item.views.original[start:end])
+        if pieces:
+            findings = self._classifier_findings(pieces, sentences)
+            for owner, finding in zip(owners, findings, strict=True):
+                if finding is None:
+                    continue
+                item = pending[owner]
+                reason = self._context_reason_for(item, finding)
+                if reason is None:
+                    item.findings.append(finding)
+                else:
+                    item.suppressed.append(Suppressed(finding, reason))
+        return [item.result(version) for item in pending]
+
+    def _lexicon_layers(
+        self, text: str, language: str | None, facts: AccountFacts | None
+    ) -> _Pending:
         language = language or detect_language(text)
         views = build_views(text)
+        pending = _Pending(views, language)
         hits = self._hits(views)
-        suppressed: list[Suppressed] = []
+        if not hits:
+            return pending
+        suppressed = pending.suppressed
         hits = self._without_exceptions(views, hits, suppressed)
-        hits = self._without_context(views, hits, suppressed)
+        hits = self._without_context(pending, hits, suppressed)
         findings = _deduplicated([self._finding(text, hit, facts, suppressed) for hit in hits])
-        findings = [f for f in findings if f.decision != PASS]
-        if self.classifier is not None or self.domain is not None:
-            covered = [(f.start, f.end) for f in findings]
-            covered += [(s.finding.start, s.finding.end) for s in suppressed]
-            for finding in self._classifier_findings(text, covered):
-                reason = self._context_reason_for(views, finding)
-                if reason is None:
-                    findings.append(finding)
-                else:
-                    suppressed.append(Suppressed(finding, reason))
-        findings.sort(key=lambda f: (f.start, f.end, f.category))
-        verdict = PASS
-        if any(f.decision == BLOCK for f in findings):
-            verdict = BLOCK
-        elif findings:
-            verdict = REVIEW
-        return Result(
-            verdict,
-            tuple(findings),
-            language,
-            self.lexicon.version,
-            _distinct_suppressed(suppressed),
-        )
+        pending.findings.extend(f for f in findings if f.decision != PASS)
+        return pending
 
     # --- layers -------------------------------------------------------------------------------
 
     def _hits(self, views: Views) -> list[_Hit]:
         hits: list[_Hit] = []
+        lexicon = self.lexicon
         original = views.original
+        # Phrase hits and the pattern prefilter's strings in one Aho-Corasick pass per view.
+        present: dict[str, set[int]] = {"zh": set(), "en": set()}
         cjk = views.cjk
-        if len(self.lexicon.cjk) and cjk.text:
-            for end_index, compiled_all in self.lexicon.cjk.iter(cjk.text):
+        scan = lexicon.scan_automata["zh"]
+        if len(scan) and cjk.text:
+            found = present["zh"]
+            for end_index, (compiled_all, ids) in scan.iter(cjk.text):
+                if ids:
+                    found.update(ids)
                 for compiled in compiled_all:
                     begin = end_index - len(compiled.key) + 1
                     start, end = cjk.original_span(begin, end_index + 1)
@@ -256,38 +284,53 @@ class Screener:
                             _Hit(compiled.entry, start, end, "lex", compiled.entry.confidence)
                         )
         latin = views.latin
-        if len(self.lexicon.latin) and latin.text.strip():
-            for end_index, compiled_all in self.lexicon.latin.iter(latin.text):
+        scan = lexicon.scan_automata["en"]
+        if len(scan) and latin.text.strip():
+            found = present["en"]
+            for end_index, (compiled_all, ids) in scan.iter(latin.text):
+                if ids:
+                    found.update(ids)
                 for compiled in compiled_all:
                     begin = end_index - len(compiled.key) + 1
-                    if not _word_bounded(latin.text, latin.soft, begin, end_index + 1, compiled):
+                    if not _word_bounded(
+                        latin.text, latin.soft_flags, begin, end_index + 1, compiled
+                    ):
                         continue
                     start, end = latin.original_span(begin, end_index + 1)
                     hits.append(_Hit(compiled.entry, start, end, "lex", compiled.entry.confidence))
         hits.extend(self._pinyin_hits(views))
-        # Only the patterns that can match run: one of their anchors (the literal every match
-        # starts with) occurs in the view, found in one Aho-Corasick pass; a view with nothing
-        # but spaces yields no hit (empty and all-space matches are dropped below).
-        lexicon = self.lexicon
-        runnable: set[int] = set()
+        # Only the patterns that can match run: each of the literal groups a pattern's matches
+        # must contain (its anchors first) has a string in the view (found in the pass above,
+        # one-character strings by set intersection). A view with nothing but spaces yields no
+        # hit (empty and all-space matches are dropped below).
+        runnable: list[int] = []
         for language, view in (("zh", cjk), ("en", latin)):
             if not view.text.strip():
                 continue
-            runnable.update(lexicon.unanchored.get(language, ()))
-            automaton = lexicon.anchor_automata.get(language)
-            if automaton is not None and len(automaton):
-                for _end, numbers in automaton.iter(view.text):
-                    runnable.update(numbers)
+            runnable.extend(lexicon.unfiltered.get(language, ()))
+            found = present[language]
+            characters = lexicon.prefilter_characters.get(language, {})
+            for character in characters.keys() & set(view.text):
+                found.update(characters[character])
+            first_groups = lexicon.first_groups
+            pattern_groups = lexicon.pattern_groups
+            for group in found:
+                number = first_groups.get(group)
+                if number is not None and pattern_groups[number] <= found:
+                    runnable.append(number)
         for number in sorted(runnable):
             pattern, entry = lexicon.patterns[number]
             view = cjk if entry.language == "zh" else latin
-            for match in pattern.finditer(view.text):
-                if match.end() <= match.start():
-                    continue
+            text = view.text
+            rest = lexicon.boundary_free[number]
+            matches = pattern.finditer(text) if rest is None else boundary_matches(rest, text)
+            for match in matches:
                 begin, finish = match.start(), match.end()
-                while begin < finish and view.text[begin] == " ":
+                if finish <= begin:
+                    continue
+                while begin < finish and text[begin] == " ":
                     begin += 1
-                while finish > begin and view.text[finish - 1] == " ":
+                while finish > begin and text[finish - 1] == " ":
                     finish -= 1
                 if finish <= begin:
                     continue
@@ -307,14 +350,15 @@ class Screener:
         for end_index, compiled_all in self.lexicon.pinyin.iter(pinyin.text):
             for compiled in compiled_all:
                 begin = end_index - len(compiled.key) + 1
-                if not (pinyin.unit_start(begin) and pinyin.unit_end(end_index)):
-                    continue
-                if not _syllables_align(views, begin, end_index, compiled):
-                    continue
+                # The cheap tests first (each only skips): most matches are the phrase itself.
                 first, last = pinyin.unit_of(begin), pinyin.unit_of(end_index)
                 surface = cjk.text[first : last + 1]
                 if surface == compiled.surface:
                     continue  # the exact layer has it
+                if not (pinyin.unit_start(begin) and pinyin.unit_end(end_index)):
+                    continue
+                if not _syllables_align(views, begin, end_index, compiled):
+                    continue
                 start, end = cjk.original_span(first, last + 1)
                 has_latin = any(not is_cjk(char) for char in surface)
                 if not any(is_cjk(char) for char in surface) and not views.has_cjk:
@@ -364,17 +408,15 @@ class Screener:
         return kept
 
     def _without_context(
-        self, views: Views, hits: list[_Hit], suppressed: list[Suppressed]
+        self, pending: _Pending, hits: list[_Hit], suppressed: list[Suppressed]
     ) -> list[_Hit]:
         if not hits:
             return hits
-        original = views.original
-        markers = self._marker_spans(views)
-        blockers = [(start, end) for rule, start, end in markers if rule.kind == "blocker"]
-        cuts = (_Cuts(original, _SENTENCE_END), _Cuts(original, _CLAUSE_END), blockers)
+        original = pending.views.original
+        markers, cuts, index = pending.context(self)
         kept: list[_Hit] = []
         for hit in hits:
-            reason = _context_reason(original, hit, markers, cuts)
+            reason = _context_reason(original, hit, markers, cuts, index)
             if reason is None:
                 kept.append(hit)
             else:
@@ -382,24 +424,25 @@ class Screener:
         return kept
 
     def _marker_spans(self, views: Views) -> list[tuple[ContextRule, int, int]]:
+        """Every occurrence of every context-rule marker, in rule order, then marker order,
+        then text order (found in one Aho-Corasick pass per view)."""
+        found: list[tuple[int, int, int, int, View]] = []
+        for view_language, view in (("zh", views.cjk), ("en", views.latin)):
+            automaton = self.lexicon.marker_automata.get(view_language)
+            if automaton is None or not len(automaton):
+                continue
+            for end_index, entries in automaton.iter(view.text):
+                for rule_index, marker_index, length, lead, trail in entries:
+                    begin = end_index - length + 1
+                    found.append(
+                        (rule_index, marker_index, begin + lead, end_index + 1 - trail, view)
+                    )
+        found.sort(key=itemgetter(0, 1, 2))
+        rules = self.lexicon.context_rules
         spans: list[tuple[ContextRule, int, int]] = []
-        for rule in self.lexicon.context_rules:
-            view = views.cjk if rule.language == "zh" else views.latin
-            for marker in rule.markers:
-                key = _exception_key(marker, rule.language)
-                if not key:
-                    continue
-                if rule.language == "en":
-                    key = f" {key} " if not marker.endswith("*") else f" {key}"
-                position = view.text.find(key)
-                while position != -1:
-                    begin, finish = position, position + len(key)
-                    if rule.language == "en":
-                        begin += 1
-                        finish -= 0 if marker.endswith("*") else 1
-                    start, end = view.original_span(begin, finish)
-                    spans.append((rule, start, end))
-                    position = view.text.find(key, position + 1)
+        for rule_index, _marker, begin, finish, view in found:
+            start, end = view.original_span(begin, finish)
+            spans.append((rules[rule_index], start, end))
         return spans
 
     def _finding(
@@ -434,6 +477,81 @@ class Screener:
         if decision == PASS:
             suppressed.append(Suppressed(finding, f"gate:{gate}:facts_hold"))
         return finding
+
+
+_Context = tuple[
+    list[tuple[ContextRule, int, int]],
+    tuple["_Cuts", "_Cuts", list[tuple[int, int]]],
+    tuple[list[int], list[int]] | None,
+]
+# Texts with more context markers than this look markers up by position (long transcripts).
+_MARKER_INDEX_MIN = 32
+
+
+class _Pending:
+    """One text between the lexicon layers and the classifiers."""
+
+    __slots__ = ("_context", "findings", "language", "suppressed", "views")
+
+    def __init__(self, views: Views, language: str) -> None:
+        self.views = views
+        self.language = language
+        self.findings: list[Finding] = []
+        self.suppressed: list[Suppressed] = []
+        self._context: _Context | None = None
+
+    def context(self, screener: Screener) -> _Context:
+        """Context-rule markers and sentence/clause cuts of the text, found once."""
+        if self._context is None:
+            original = self.views.original
+            markers = screener._marker_spans(self.views)
+            blockers = [(start, end) for rule, start, end in markers if rule.kind == "blocker"]
+            cuts = (_Cuts(original, _SENTENCE_END), _Cuts(original, _CLAUSE_END), blockers)
+            index = None
+            if len(markers) > _MARKER_INDEX_MIN:
+                order = sorted(range(len(markers)), key=lambda number: markers[number][1])
+                index = ([markers[number][1] for number in order], order)
+            self._context = (markers, cuts, index)
+        return self._context
+
+    def covered(self) -> list[tuple[int, int]]:
+        covered = [(f.start, f.end) for f in self.findings]
+        covered += [(s.finding.start, s.finding.end) for s in self.suppressed]
+        return covered
+
+    def result(self, version: str) -> Result:
+        findings = self.findings
+        findings.sort(key=lambda f: (f.start, f.end, f.category))
+        verdict = PASS
+        if any(f.decision == BLOCK for f in findings):
+            verdict = BLOCK
+        elif findings:
+            verdict = REVIEW
+        return Result(
+            verdict,
+            tuple(findings),
+            self.language,
+            version,
+            _distinct_suppressed(self.suppressed) if self.suppressed else (),
+        )
+
+
+def _uncovered_sentences(text: str, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences of ``text`` that overlap none of the ``covered`` spans."""
+    sentences = sentence_spans(text)
+    if not covered:
+        return sentences
+    covered = sorted(covered)
+    covered_starts = [start for start, _end in covered]
+    reach = list(accumulate((end for _start, end in covered), max))
+    kept: list[tuple[int, int]] = []
+    for start, end in sentences:
+        # Spans starting before the sentence ends; one of them overlaps if it ends after start.
+        count = bisect_left(covered_starts, end)
+        if count and reach[count - 1] > start:
+            continue
+        kept.append((start, end))
+    return kept
 
 
 def _syllables_align(views: Views, begin: int, end_index: int, compiled: Compiled) -> bool:
@@ -482,7 +600,7 @@ def _latin_edges_clear(original: str, key: str, start: int, end: int) -> bool:
 
 
 def _word_bounded(
-    text: str, soft: tuple[bool, ...], begin: int, end: int, compiled: Compiled
+    text: str, soft: Sequence[bool], begin: int, end: int, compiled: Compiled
 ) -> bool:
     def is_word(index: int) -> bool:
         return 0 <= index < len(text) and text[index] != " "
@@ -492,14 +610,48 @@ def _word_bounded(
     return left_ok and right_ok
 
 
+_CUT_MARKS: dict[re.Pattern[str], str] = {
+    _SENTENCE_END: "。！？!?；;\n",
+    _CLAUSE_END: "。！？!?；;\n，,、:：",
+}
+# Texts at least this long find their cuts with array operations.
+_ARRAY_MIN_LENGTH = 250
+
+
+@lru_cache(maxsize=1)
+def _white_space_codes() -> Any:
+    import numpy as np
+
+    # What ``\s`` matches in a str pattern: str.isspace(), all of it below U+3001.
+    return np.array([code for code in range(0x3001) if chr(code).isspace()], dtype=np.uint32)
+
+
+def _cut_positions(text: str, marks: str) -> list[int]:
+    """Positions of the marks and of each "." followed by white space or the end of the text
+    (what ``_SENTENCE_END``/``_CLAUSE_END`` find), with array operations."""
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    found = np.isin(codes, np.array([ord(mark) for mark in marks], dtype=np.uint32))
+    dot = codes == 0x2E
+    following = np.ones(len(codes), dtype=bool)  # the end counts as "followed by white space"
+    following[:-1] = np.isin(codes[1:], _white_space_codes())
+    found |= dot & following
+    positions: list[int] = np.flatnonzero(found).tolist()
+    return positions
+
+
 class _Cuts:
     """Sentence or clause ends of one text, found once, looked up by bisection."""
 
     def __init__(self, original: str, pattern: re.Pattern[str]) -> None:
         self.length = len(original)
-        matches = list(pattern.finditer(original))
-        self.ends = [match.end() for match in matches]
-        self.starts = [match.start() for match in matches]
+        # Every match is one character (a mark, or "." before white space or the end).
+        if len(original) >= _ARRAY_MIN_LENGTH and pattern in _CUT_MARKS:
+            self.starts = _cut_positions(original, _CUT_MARKS[pattern])
+        else:
+            self.starts = [match.start() for match in pattern.finditer(original)]
+        self.ends = [start + 1 for start in self.starts]
 
     def around(self, position: int) -> tuple[int, int]:
         index = bisect_right(self.ends, position) - 1
@@ -517,11 +669,22 @@ def _context_reason(
     hit: _Hit,
     markers: list[tuple[ContextRule, int, int]],
     cuts: tuple[_Cuts, _Cuts, list[tuple[int, int]]],
+    index: tuple[list[int], list[int]] | None = None,
 ) -> str | None:
+    """The context rule that makes the hit lawful, if any (its ``context:<id>``). ``index``
+    (marker starts in order, and the markers' positions in that order) narrows the markers
+    checked to those near the hit; the answer is the same."""
     category = hit.entry.category
     sentence = cuts[0].around(hit.start)
     clause = cuts[1].around(hit.start)
     blockers = cuts[2]
+    if index is not None:
+        # Only markers starting inside [sentence start, max(sentence end, hit end)] can apply
+        # (a clause lies inside its sentence); checked in their usual order.
+        starts, order = index
+        low = bisect_left(starts, sentence[0])
+        high = bisect_right(starts, max(sentence[1], hit.end))
+        markers = [markers[number] for number in sorted(order[low:high])]
     for rule, start, end in markers:
         if category not in rule.categories:
             continue

@@ -15,6 +15,7 @@ from heed.screening.engine.screener import CHANNELS, AccountFacts, Screener
 from heed.screening.selectors import screener_get
 
 FACT_NAMES = tuple(AccountFacts.__dataclass_fields__)
+BATCH_LINES = 256
 
 
 class Command(BaseCommand):
@@ -55,13 +56,31 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         else:
             stream = sys.stdin
+        # A file or a pipe is screened in batches (one classifier pass per batch; each result is
+        # what screening the line alone gives); a terminal line by line, answering at once.
+        batch_size = 1 if stream.isatty() else BATCH_LINES
         try:
+            batch: list[str] = []
             for line in stream:
-                text = line.rstrip("\r\n")
-                result = screener.screen(
-                    text, language=options["language"], channel=options["channel"], facts=facts
-                )
-                self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+                batch.append(line.rstrip("\r\n"))
+                if len(batch) >= batch_size:
+                    self._write(screener, batch, options, facts)
+                    batch = []
+            if batch:
+                self._write(screener, batch, options, facts)
         finally:
             if stream is not sys.stdin:
                 stream.close()
+
+    def _write(
+        self,
+        screener: Screener,
+        lines: list[str],
+        options: dict[str, Any],
+        facts: AccountFacts | None,
+    ) -> None:
+        results = screener.screen_many(
+            lines, language=options["language"], channel=options["channel"], facts=facts
+        )
+        for result in results:
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))

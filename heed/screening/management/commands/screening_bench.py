@@ -17,6 +17,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--short", type=int, default=2000)
         parser.add_argument("--transcripts", type=int, default=20)
+        parser.add_argument("--repeats", type=int, default=5)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        run(short=options["short"], transcripts=options["transcripts"], out=self.stdout)
+        run(
+            short=options["short"],
+            transcripts=options["transcripts"],
+            repeats=options["repeats"],
+            out=self.stdout,
+        )
