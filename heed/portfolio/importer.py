@@ -1171,6 +1171,11 @@ def _import_in_transaction(
                 if kind == "chunk":
                     writer.apply_chunk(payload, partial)
                     chunks += 1
+                    if connection.queries_logged:
+                        # With DEBUG on, Django keeps the last 9,000 statements with their
+                        # parameters rendered in (2,000 references per lookup here): tens of
+                        # KB each, hundreds of MB over a big file. Nothing reads them.
+                        connection.queries_log.clear()
                 elif kind == "progress":
                     report(min(98, int(98 * payload)), "importing")
                 elif kind == _FAILED:

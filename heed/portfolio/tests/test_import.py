@@ -325,3 +325,25 @@ def test_duplicates_are_found_after_the_check_moves_to_disk(tmp_path: Path) -> N
         "LN-4",
         "LN-5",
     ]
+
+
+def test_a_debug_run_does_not_keep_every_chunks_statements(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    """With DEBUG on Django logs statements with their parameters; a big import clears that
+    log chunk by chunk instead of holding hundreds of MB of rendered SQL."""
+    from django.db import connection
+
+    from heed.portfolio import importer
+
+    settings.DEBUG = True
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 2)
+    monkeypatch.setenv("HEED_IMPORT_PROCESS", "0")
+    creditor = CreditorFactory(code="cfc")
+    rows = [{**GOOD, "external_ref": f"REF-{i:04d}", "national_id": ""} for i in range(12)]
+    connection.queries_log.clear()
+    _placement, result = do_import(creditor, write_csv(tmp_path / "a.csv", rows))
+    assert result.created == 12
+    logged = " ".join(q["sql"] for q in connection.queries_log)
+    assert "portfolio_placement" in logged  # the log works: what came after the chunks is there
+    assert "REF-0" not in logged  # and no chunk's lookup of 2 references stayed in it
