@@ -353,46 +353,50 @@ def contactable_now(
     purpose: str = "collect",
     chunk_size: int = 2000,
 ) -> BulkResult:
-    """Set-wise "who may be contacted now": reads accounts, contact points, holds, preferences
-    and history in a few queries per chunk (not one preflight per account) and answers, for
-    each account, the best contact point whose preflight would pass, plus counts of accounts
-    blocked per rule. Uses the same situation builder as :func:`preflight`, so it agrees."""
-    from heed.collection.selectors import history_for_debtors
+    """Set-wise "who may be contacted now": for each account the best contact point whose
+    preflight would pass, plus counts of accounts blocked per rule (the rules that refuse the
+    first candidate point).
+
+    Mostly one SQL pass (:mod:`heed.compliance.bulk`): the counting rules become per-person
+    counts of one grouped query, the history-free rules are evaluated once per distinct set of
+    facts. People the pass cannot decide exactly (a contact recorded after ``at``, a rule it
+    cannot count) go through the same evaluators as :func:`preflight` with their history, in
+    chunks of ``chunk_size`` accounts."""
+    from heed.compliance import bulk
 
     packs_available = active_packs()
     result = BulkResult(at=at, channel=channel)
-    since = at - timedelta(days=gateway.HISTORY_DAYS)
     memo: dict[tuple[Any, ...], RuleDecision] = {}
-    rows = accounts.order_by("pk").values_list(*_account_columns())
-    chunk: list[tuple[Any, ...]] = []
 
-    def flush(batch: list[tuple[Any, ...]]) -> None:
-        # The chunk's people as a subquery (no long parameter lists on any database).
-        people = (
-            accounts.filter(pk__gte=batch[0][0], pk__lte=batch[-1][0])
-            .order_by()
-            .values("debtor_id")
-        )
-        _bulk_chunk(
-            batch,
-            people,
-            result,
-            packs_available,
-            memo,
-            since=since,
-            at=at,
-            channel=channel,
-            purpose=purpose,
-            history_loader=history_for_debtors,
-        )
+    def decide_in_full(account_ids: list[int]) -> None:
+        from heed.portfolio.models import Account
 
-    for row in rows.iterator(chunk_size=chunk_size):
-        chunk.append(row)
-        if len(chunk) >= chunk_size:
-            flush(chunk)
-            chunk = []
-    if chunk:
-        flush(chunk)
+        for first in range(0, len(account_ids), chunk_size):
+            ids = account_ids[first : first + chunk_size]
+            batch = list(
+                Account.objects.filter(pk__in=ids).order_by("pk").values_list(*_account_columns())
+            )
+            people = Account.objects.filter(pk__in=ids).order_by().values("debtor_id")
+            _bulk_chunk(
+                batch,
+                people,
+                result,
+                packs_available,
+                memo,
+                at=at,
+                channel=channel,
+                purpose=purpose,
+            )
+
+    bulk.contactable_now_setwise(
+        accounts,
+        at=at,
+        channel=channel,
+        purpose=purpose,
+        result=result,
+        packs_available=packs_available,
+        decide_in_full=decide_in_full,
+    )
     return result
 
 
@@ -433,16 +437,16 @@ def _bulk_chunk(
     packs_available: dict[str, Pack],
     memo: dict[tuple[Any, ...], RuleDecision],
     *,
-    since: datetime,
     at: datetime,
     channel: str,
     purpose: str,
-    history_loader: Any,
 ) -> None:
+    """Accounts decided one by one with their full history, exactly as :func:`preflight` would
+    (``result.total`` is counted by the caller)."""
     from django.db.models import TextField
     from django.db.models.functions import Cast
 
-    from heed.collection.selectors import attempt_counts_for_debtors
+    from heed.collection.selectors import history_for_debtors
     from heed.portfolio.models import ContactPoint
 
     debtor_ids = sorted({row[1] for row in batch})
@@ -470,33 +474,8 @@ def _bulk_chunk(
     preferences: dict[int, list[Any]] = {}
     for pref in ContactPreference.objects.current().filter(debtor_id__in=people):
         preferences.setdefault(pref.debtor_id, []).append(pref)
-    facts_rows = [_facts_from_row(row) for row in batch]
-    pack_sets = {gateway.pack_codes(f) for f in facts_rows}
-    bounds = {
-        codes: gateway.safe_history_bounds(
-            [packs_available[c] for c in codes if c in packs_available], at
-        )
-        for codes in pack_sets
-    }
-    measures = sorted(
-        {(span, outcomes) for b in bounds.values() if b for span, _limit, outcomes in b}
-    )
-    counts = attempt_counts_for_debtors(people, at=at, measures=measures)
-    index = {measure: i for i, measure in enumerate(measures)}
-
-    def is_safe(facts: gateway.AccountFacts) -> bool:
-        found = bounds[gateway.pack_codes(facts)]
-        if found is None:
-            return False
-        person = counts.get(facts.debtor_id)
-        return person is None or all(
-            person[index[(span, outcomes)]] <= limit for span, limit, outcomes in found
-        )
-
-    safe = {f.debtor_id for f in facts_rows if is_safe(f)}
-    history = history_loader(sorted(set(debtor_ids) - safe), since=since)
-    for facts in facts_rows:
-        result.total += 1
+    history = history_for_debtors(debtor_ids, since=at - timedelta(days=gateway.HISTORY_DAYS))
+    for facts in (_facts_from_row(row) for row in batch):
         debtor_points = points.get(facts.debtor_id, [])
         candidates = bulk_candidate_points(debtor_points, channel)
         if not candidates:

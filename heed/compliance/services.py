@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heed.audit.services import record
-from heed.compliance import selectors
+from heed.compliance import fastread, selectors
 from heed.compliance.gateway import CHANNELS_BY_KIND, candidate_zones, packs_for
 from heed.compliance.models import ContactPreference, Decision, Hold, PackVersion
 from heed.compliance.rules.model import CHANNELS, PURPOSES
@@ -383,6 +383,9 @@ def _check_request(account: Any, contact_point: Any | None, channel: str, purpos
         )
 
 
+_DECISIONS = fastread.PreparedInsert(Decision)  # the stored decision, INSERT compiled once
+
+
 @transaction.atomic
 def preflight(
     *,
@@ -419,19 +422,23 @@ def preflight(
         }
         for r in decision.reasons
     ]
-    return Decision.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
-        account=account,
-        contact_point=contact_point,
-        channel=channel,
-        party=contact_point.party_role if contact_point is not None else "debtor",
-        purpose=purpose,
-        proposed_at=at,
-        allowed=decision.allowed,
-        reasons=reasons,
-        rules="," + ",".join(sorted({r.rule for r in decision.reasons})) + "," if reasons else "",
-        next_allowed_at=decision.next_allowed_at,
-        counters=decision.counters,
-        pack_versions=selectors.pack_labels_with_hash(packs),
-        timezones=list(situation_zones),
+    return _DECISIONS.save(
+        Decision(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            account=account,
+            contact_point=contact_point,
+            channel=channel,
+            party=contact_point.party_role if contact_point is not None else "debtor",
+            purpose=purpose,
+            proposed_at=at,
+            allowed=decision.allowed,
+            reasons=reasons,
+            rules="," + ",".join(sorted({r.rule for r in decision.reasons})) + ","
+            if reasons
+            else "",
+            next_allowed_at=decision.next_allowed_at,
+            counters=decision.counters,
+            pack_versions=selectors.pack_labels_with_hash(packs),
+            timezones=list(situation_zones),
+        )
     )

@@ -100,6 +100,26 @@ def test_preflight_stores_decision_with_pack_versions_and_reasons(
     assert Decision.objects.count() == 1
 
 
+def test_stored_decision_reads_back_as_returned(
+    packs_active: Any, collector: Any, cn_account: Any, cn_phone: Any
+) -> None:
+    """The decision is written by a prepared INSERT: what comes back from the database is
+    what preflight returned, field by field."""
+    decision = services.preflight(
+        actor=collector,
+        account=cn_account,
+        contact_point=cn_phone,
+        channel="call",
+        at=sh(2026, 3, 2, 22, 0),
+    )
+    assert decision.pk is not None and not decision._state.adding
+    stored = Decision.objects.get(pk=decision.pk)
+    for field in Decision._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(decision, field.attname), field.name
+    assert stored.counters["cn-gbt45251-2025@1:CN-03"] == {"today": 0, "max": 3}
+    assert stored.actor == collector and stored.account == cn_account
+
+
 def test_unactivated_pack_is_labelled_version_zero(
     collector: Any, cn_account: Any, cn_phone: Any
 ) -> None:

@@ -1,0 +1,347 @@
+"""Bulk "who may be contacted now" equals per-account preflight, on a varied population.
+
+The set-wise pass (:mod:`heed.compliance.bulk`) counts in SQL and evaluates the history-free
+rules once per distinct set of facts; these tests build people across jurisdictions, zones,
+points, holds, preferences, consents and histories (including contacts after the proposed time
+and across several accounts of one person) and compare every answer — the chosen point and the
+rules counted as blocking — with :func:`heed.compliance.services.preflight` on each account.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import pytest
+
+from heed.collection.models import ContactAttempt
+from heed.compliance import bulk, selectors, services
+from heed.compliance.models import ContactPreference, Hold
+from heed.core.roles import Role
+from heed.portfolio.models import Account, ContactPoint
+from heed.portfolio.tests.factories import AccountFactory, CreditorFactory, DebtorFactory
+
+pytestmark = pytest.mark.django_db
+
+# (jurisdiction, country, debtor zones)
+PEOPLE = [
+    ("CN", "CN", ["Asia/Shanghai"]),
+    ("CN", "CN", []),
+    ("US-NY", "US", ["America/New_York"]),
+    ("US-NY", "US", ["America/New_York", "America/Los_Angeles"]),
+    ("US-CA", "US", ["America/Los_Angeles"]),
+    ("US-MA", "US", ["America/New_York"]),
+    ("GB", "GB", ["Europe/London"]),
+    ("", "CN", ["Asia/Shanghai"]),  # the creditor's default jurisdiction decides
+    ("XX", "XX", ["UTC"]),  # no pack applies
+]
+POINT_ZONES = [[], ["Asia/Shanghai"], ["America/Chicago"], ["America/New_York"], ["Europe/London"]]
+CHANNELS = ["call", "call", "call", "sms", "ai_voice", "email"]
+OUTCOMES = [
+    "conversation",
+    "conversation",
+    "no_answer",
+    "no_answer",
+    "busy",
+    "failed",
+    "voicemail",
+    "refused",
+    "third_party_answered",
+]
+PARTIES = ["debtor"] * 6 + ["guarantor", "emergency_contact"]
+
+
+@pytest.fixture
+def collector(make_user: Any) -> Any:
+    return make_user(Role.COLLECTOR, username="bulk-collector")
+
+
+def _population(seed: int, at: datetime) -> list[Account]:
+    rng = random.Random(seed)
+    cn_creditor = CreditorFactory(code="bulk-cn", default_jurisdiction="CN")
+    us_creditor = CreditorFactory(
+        code="bulk-us", country="US", currency="USD", default_jurisdiction="US-NY"
+    )
+    accounts: list[Account] = []
+    for index in range(36):
+        jurisdiction, country, zones = PEOPLE[index % len(PEOPLE)]
+        debtor = DebtorFactory(
+            country=country,
+            timezones=list(zones),
+            is_deceased=rng.random() < 0.04,
+            is_bankrupt=rng.random() < 0.04,
+        )
+        creditor = us_creditor if country == "US" else cn_creditor
+        own = [
+            AccountFactory(
+                debtor=debtor,
+                creditor=creditor,
+                jurisdiction=jurisdiction,
+                currency="USD" if country == "US" else "CNY",
+            )
+            for _ in range(1 if rng.random() < 0.7 else 2)
+        ]
+        accounts.extend(own)
+        points: list[ContactPoint] = []
+        for k in range(rng.choice([0, 1, 1, 1, 2, 3])):
+            points.append(
+                _point(
+                    debtor,
+                    f"p{index}-{k}",
+                    kind="phone" if rng.random() < 0.85 else "email",
+                    timezones=rng.choice(POINT_ZONES),
+                    is_valid=rng.random() < 0.9,
+                    opted_out=rng.random() < 0.1,
+                    provenance=rng.choice(["contract", "contract", "debtor_provided"]),
+                )
+            )
+        if rng.random() < 0.4:
+            points.append(
+                _point(debtor, f"ec{index}", party_role="emergency_contact", timezones=[])
+            )
+        burst = rng.random() < 0.3  # many recent contacts: caps and cooldowns near their limits
+        for _ in range(rng.choice([0, 1, 3, 6, 10, 14])):
+            started = at - timedelta(minutes=rng.randint(1, 60 * 24 * (3 if burst else 40)))
+            if rng.random() < 0.04:
+                started = at + timedelta(minutes=rng.randint(1, 600))  # recorded after `at`
+            if rng.random() < 0.03:
+                started = at  # exactly at the proposed time
+            point = rng.choice(points) if points and rng.random() < 0.9 else None
+            ContactAttempt.objects.create(
+                account=rng.choice(own),
+                debtor=debtor,
+                contact_point=point,
+                party_role=rng.choice(PARTIES),
+                channel=rng.choice(CHANNELS),
+                direction="inbound" if rng.random() < 0.08 else "outbound",
+                initiator="debtor" if rng.random() < 0.05 else "collector",
+                started_at=started,
+                outcome=rng.choice(OUTCOMES),
+                with_consent=rng.random() < 0.1,
+            )
+        _holds_and_preferences(rng, debtor, own, points, at)
+    return accounts
+
+
+def _point(debtor: Any, suffix: str, **fields: Any) -> ContactPoint:
+    return ContactPoint.objects.create(
+        debtor=debtor,
+        kind=fields.pop("kind", "phone"),
+        value=f"enc-{suffix}",
+        value_index=f"idx-{suffix}",
+        value_masked="***",
+        party_role=fields.pop("party_role", "debtor"),
+        **fields,
+    )
+
+
+def _holds_and_preferences(
+    rng: random.Random, debtor: Any, own: list[Account], points: list[Any], at: datetime
+) -> None:
+    if rng.random() < 0.2:
+        starts = at - timedelta(days=rng.randint(0, 70))
+        if rng.random() < 0.1:
+            starts = at + timedelta(days=1)  # not yet in force
+        ends = rng.choice([None, starts + timedelta(days=rng.randint(1, 90))])
+        Hold.objects.create(
+            debtor=debtor,
+            account=rng.choice([None, own[0]]),
+            kind=rng.choice(["dispute", "cease", "breathing_space", "complaint", "attorney"]),
+            starts_at=starts,
+            ends_at=ends,
+            released_at=rng.choice([None, None, at - timedelta(days=1)]),
+        )
+    choices = ["opt_out_channel", "opt_out_point", "blocked_time", "agreed_time", "consent"]
+    for _ in range(rng.choice([0, 0, 0, 1, 2])):
+        kind = rng.choice(choices)
+        created = at - timedelta(days=rng.randint(0, 12), hours=rng.randint(0, 23))
+        fields: dict[str, Any] = {"debtor": debtor, "kind": kind, "created_at": created}
+        if kind == "opt_out_channel":
+            fields["channel"] = rng.choice(["call", "sms"])
+        elif kind == "opt_out_point" and points:
+            fields["contact_point"] = rng.choice(points)
+        elif kind in ("blocked_time", "agreed_time"):
+            start = rng.randint(0, 23)
+            fields["start_time"] = time(start, rng.choice([0, 30]))
+            fields["end_time"] = time((start + rng.randint(1, 10)) % 24, 0)
+        elif kind == "consent":
+            fields["channel"] = rng.choice(["", "call"])
+        ContactPreference.objects.create(**fields)
+
+
+def _expected(
+    collector: Any, accounts: list[Account], at: datetime, channel: str
+) -> tuple[dict[int, int], Counter[str]]:
+    kinds = {"call": "phone", "ai_voice": "phone", "sms": "phone"}
+    chosen: dict[int, int] = {}
+    blocked: Counter[str] = Counter()
+    for account in accounts:
+        points = list(
+            ContactPoint.objects.filter(
+                debtor_id=account.debtor_id,
+                party_role="debtor",
+                is_valid=True,
+                kind=kinds.get(channel, "email"),
+            ).order_by("id")
+        )
+        if not points:
+            blocked["NO-POINT"] += 1
+            continue
+        first = None
+        for point in points:
+            decision = services.preflight(
+                actor=collector, account=account, contact_point=point, channel=channel, at=at
+            )
+            first = first or decision
+            if decision.allowed:
+                chosen[account.pk] = point.pk
+                break
+        else:
+            assert first is not None
+            for rule in {r["rule"] for r in first.reasons if r["mode"] == "block"}:
+                blocked[rule] += 1
+    return chosen, blocked
+
+
+def _bulk(at: datetime, channel: str, chunk_size: int = 5) -> tuple[dict[int, int], Any]:
+    result = selectors.contactable_now(
+        Account.objects.all(), at=at, channel=channel, chunk_size=chunk_size
+    )
+    return {c.account_id: c.contact_point_id for c in result.contactable}, result
+
+
+MOMENTS = [
+    datetime(2026, 3, 4, 3, 0, tzinfo=UTC),  # 11:00 Shanghai, 22:00 New York
+    datetime(2026, 3, 4, 9, 30, tzinfo=UTC),  # 17:30 Shanghai, 09:30 London
+    datetime(2026, 3, 8, 15, 0, tzinfo=UTC),  # the US spring-forward day: 11:00 New York
+    datetime(2026, 3, 30, 13, 15, tzinfo=UTC),  # the day after the UK clocks change
+]
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+@pytest.mark.parametrize("moment", range(len(MOMENTS)))
+def test_bulk_equals_per_account_preflight(
+    seed: int, moment: int, packs_active: Any, collector: Any, monkeypatch: Any
+) -> None:
+    at = MOMENTS[moment]
+    accounts = _population(seed * 10 + moment, at)
+    for channel in ("call", "sms"):
+        for scan_all in (False, True):
+            monkeypatch.setattr(bulk, "SCAN_ALL_ABOVE", 0 if scan_all else 10**9)
+            chosen, result = _bulk(at, channel)
+            expected_chosen, expected_blocked = _expected(collector, accounts, at, channel)
+            assert chosen == expected_chosen, (channel, scan_all)
+            assert result.blocked_by_rule == expected_blocked, (channel, scan_all)
+            assert result.total == len(accounts)
+            assert [c.account_id for c in result.contactable] == sorted(chosen)
+    assert 0 < len(chosen) < len(accounts)
+
+
+def test_bulk_uses_sql_counts_for_most_people(
+    packs_active: Any, collector: Any, monkeypatch: Any
+) -> None:
+    """Only people with a contact after ``at`` are evaluated with their history here."""
+    at = MOMENTS[0]
+    accounts = _population(5, at)
+    in_full: list[int] = []
+    original = selectors._bulk_chunk
+
+    def spy(batch: list[Any], *args: Any, **kwargs: Any) -> None:
+        in_full.extend(row[0] for row in batch)
+        original(batch, *args, **kwargs)
+
+    monkeypatch.setattr(selectors, "_bulk_chunk", spy)
+    chosen, _result = _bulk(at, "call")
+    later = set(
+        ContactAttempt.objects.filter(started_at__gt=at).values_list("debtor_id", flat=True)
+    )
+    assert set(in_full) <= {a.pk for a in accounts if a.debtor_id in later}
+    assert chosen == _expected(collector, accounts, at, "call")[0]
+
+
+def test_a_rule_the_pass_cannot_count_falls_back_to_the_evaluators(
+    packs_active: Any, officer: Any, officer2: Any, collector: Any
+) -> None:
+    """A blocking per-number cap (scope "to") is not counted in SQL: those accounts are
+    evaluated in full, with the same answers."""
+    from heed.compliance.models import PackVersion
+
+    active = PackVersion.objects.get(code="cn-gbt45251-2025", status="active")
+    content = dict(active.content)
+    content["rules"] = [
+        {**r, "mode": "block", "params": {**r["params"], "max": 1}} if r["id"] == "CN-04" else r
+        for r in content["rules"]
+    ]
+    draft = services.pack_version_create(actor=officer, content=content, note="per-number cap")
+    services.pack_version_approve(actor=officer2, version=draft)
+    at = MOMENTS[0]
+    accounts = _population(8, at)
+    for account in accounts:  # one call to each Chinese debtor's first number today
+        point = ContactPoint.objects.filter(
+            debtor_id=account.debtor_id, party_role="debtor", kind="phone", is_valid=True
+        ).first()
+        if account.jurisdiction == "CN" and point is not None:
+            ContactAttempt.objects.create(
+                account=account,
+                debtor_id=account.debtor_id,
+                contact_point=point,
+                channel="call",
+                started_at=at - timedelta(minutes=30),
+                outcome="no_answer",
+            )
+    chosen, result = _bulk(at, "call")
+    expected_chosen, expected_blocked = _expected(collector, accounts, at, "call")
+    assert chosen == expected_chosen
+    assert result.blocked_by_rule == expected_blocked
+    assert expected_blocked["CN-04"] > 0
+
+
+def test_each_counting_rule_at_its_limit(packs_active: Any, collector: Any) -> None:
+    """People exactly at each cap or cooldown (every window open at this moment), per person and
+    per debt, with and without consent: the counts decide as the evaluators do."""
+    at = datetime(2026, 3, 4, 13, 30, tzinfo=UTC)  # 21:30 Shanghai, 13:30 London, 08:30 New York
+    hour = timedelta(hours=1)
+    day = timedelta(days=1)
+    people: list[tuple[str, str, list[list[tuple[timedelta, str]]], bool]] = [
+        # (jurisdiction, zone, per account: [(how long before `at`, outcome)], consent)
+        ("CN", "Asia/Shanghai", [[(hour, "conversation")] * 3], False),  # CN-03
+        ("CN", "Asia/Shanghai", [[(hour, "refused")] * 2, [(2 * hour, "conversation")]], False),
+        ("CN", "Asia/Shanghai", [[(hour, "conversation")] * 2], False),  # one below
+        ("US-NY", "America/New_York", [[(d * day, "no_answer") for d in range(7)]], False),
+        ("US-NY", "America/New_York", [[(d * day, "no_answer") for d in range(7)]], True),
+        ("US-NY", "America/New_York", [[(d * day, "busy") for d in range(7)]], False),
+        ("US-NY", "America/New_York", [[(2 * day, "conversation")], []], False),  # US-05
+        ("US-NY", "America/New_York", [[(7 * day, "conversation")]], False),  # day 8: free
+        ("US-MA", "America/New_York", [[(day, "no_answer"), (5 * day, "no_answer")]], False),
+        ("GB", "Europe/London", [[(hour, "no_answer")] * 3], False),  # UK-02 per day
+        ("GB", "Europe/London", [[(d * day, "no_answer") for d in range(1, 6)] * 2], False),
+    ]
+    accounts: list[Account] = []
+    for index, (jurisdiction, zone, histories, consent) in enumerate(people):
+        debtor = DebtorFactory(country=jurisdiction[:2], timezones=[zone])
+        point = _point(debtor, f"limit{index}", timezones=[zone])
+        for history in histories:
+            account = AccountFactory(debtor=debtor, jurisdiction=jurisdiction)
+            accounts.append(account)
+            for before, outcome in history:
+                ContactAttempt.objects.create(
+                    account=account,
+                    debtor=debtor,
+                    contact_point=point,
+                    channel="call",
+                    started_at=at - before,
+                    outcome=outcome,
+                )
+        if consent:
+            ContactPreference.objects.create(
+                debtor=debtor, kind="consent", channel="call", created_at=at - day
+            )
+    chosen, result = _bulk(at, "call")
+    expected_chosen, expected_blocked = _expected(collector, accounts, at, "call")
+    assert chosen == expected_chosen
+    assert result.blocked_by_rule == expected_blocked
+    assert {"CN-03", "US-04", "US-05", "US-MA", "UK-02"} <= set(expected_blocked)
+    assert expected_blocked["CN-03"] == 3  # the person's calls count on both accounts
+    assert expected_blocked["US-05"] == 1  # per debt: the other account stays free
