@@ -605,17 +605,29 @@ def prepare_row(
 # --- Phase 1: prepare ---------------------------------------------------------------------
 
 
+def _date_text(value: datetime.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _same_date(value: datetime.date | None) -> datetime.date | None:
+    return value
+
+
 class _Writer:
     """Raw ``executemany`` upserts for one placement, inside the caller's transaction."""
 
     def __init__(self, placement: Placement, actor_id: int | None) -> None:
         self.placement = placement
+        self.placement_id = placement.pk
+        self.default_jurisdiction = placement.creditor.default_jurisdiction
         self.creditor_id = placement.creditor_id
         self.agency_id = placement.agency_id
         self.actor_id = actor_id
         self.vendor = connection.vendor
         self.now_db = connection.ops.adapt_datetimefield_value(timezone.now())
-        self.date_db = connection.ops.adapt_datefield_value
+        # What adapt_datefield_value gives (ISO text on SQLite, the date itself for psycopg),
+        # without a method call through the backend for each of a million dates.
+        self.date_db = _date_text if self.vendor == "sqlite" else _same_date
         self.debtor_table = Debtor._meta.db_table
         self.account_table = Account._meta.db_table
         self.cp_table = ContactPoint._meta.db_table
@@ -625,7 +637,7 @@ class _Writer:
 
     def _barred_on(self, r: Prepared) -> datetime.date | None:
         return time_barred_on(
-            self.placement.creditor.default_jurisdiction or r[20],
+            self.default_jurisdiction or r[20],
             due_date=r[6],
             charge_off_date=r[7],
             last_payment_date=r[8],
@@ -720,7 +732,7 @@ class _Writer:
                             to_db(r[7]),
                             to_db(r[8]),
                             to_db(self._barred_on(r)),
-                            self.placement.pk,
+                            self.placement_id,
                             now,
                             account_id,
                         )
@@ -766,7 +778,7 @@ class _Writer:
                 (
                     next(account_ids),
                     self.creditor_id,
-                    self.placement.pk,
+                    self.placement_id,
                     debtor_id,
                     r[0],
                     r[1],
@@ -779,7 +791,7 @@ class _Writer:
                     to_db(r[6]),
                     to_db(r[7]),
                     to_db(r[8]),
-                    self.placement.creditor.default_jurisdiction or r[20],
+                    self.default_jurisdiction or r[20],
                     to_db(self._barred_on(r)),
                     "",
                     None,
@@ -813,7 +825,7 @@ class _Writer:
                         "contract",
                         True,
                         False,
-                        self.placement.pk,
+                        self.placement_id,
                         now,
                     )
                 )
@@ -888,7 +900,8 @@ class SeenReferences:
     """Which references this file already had, and on which row — in bounded memory.
 
     References are kept as 64-bit hashes (a false duplicate needs a 64-bit collision). The
-    newest ones sit in a dict of at most ``memory_limit`` entries (~100 bytes each); when it
+    newest ones sit in a dict of at most ``memory_limit`` entries (~100 bytes each, so a
+    million-row file never leaves memory); when it
     fills up they move to a private temporary SQLite file (in the temp folder, removed on close)
     and a fixed-size bitmap remembers which hashes went there, so only a reference whose bit is
     set — a duplicate, or ~1 in 100 others at a million references — costs a lookup in the file.
@@ -897,7 +910,7 @@ class SeenReferences:
 
     BITMAP_BITS = 1 << 27  # 16 MiB
 
-    def __init__(self, memory_limit: int = 100_000, cache_kib: int = 16_384) -> None:
+    def __init__(self, memory_limit: int = 1_000_000, cache_kib: int = 16_384) -> None:
         self.memory_limit = memory_limit
         self.cache_kib = cache_kib
         self._recent: dict[int, int] = {}
@@ -959,7 +972,7 @@ def prepare_stream(
     ctx: RowContext,
     mapping: ColumnMapping | None,
     emit: Callable[[tuple[str, Any]], None],
-    seen_memory_limit: int = 100_000,
+    seen_memory_limit: int = 1_000_000,
 ) -> ImportResult:
     """Read, validate and encrypt ``path``; ``emit(("chunk", rows))`` for each chunk of valid
     rows and ``emit(("progress", fraction))`` now and then. Returns counts and errors.

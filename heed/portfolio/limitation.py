@@ -11,6 +11,7 @@ where a payment restarts it — the last payment date.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 
@@ -39,6 +40,7 @@ PERIODS: dict[str, Period] = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def period_for(jurisdiction: str) -> Period | None:
     code = (jurisdiction or "").strip().upper()
     if code in PERIODS:
