@@ -932,7 +932,7 @@ class SeenReferences:
                 if found is not None:
                     return int(found[0])
         self._recent[key] = row
-        if len(self._recent) >= self.memory_limit:
+        if len(self._recent) > self.memory_limit:
             self._move_to_disk()
         return None
 
@@ -950,7 +950,11 @@ class SeenReferences:
             bit = key & mask
             bits[bit >> 3] |= 1 << (bit & 7)
         self._spill.execute("BEGIN")
-        self._spill.executemany("INSERT INTO seen VALUES (?, ?)", sorted(self._recent.items()))
+        recent = self._recent
+        # Key order makes the inserts append-like; pairs are made one at a time, not as a list.
+        self._spill.executemany(
+            "INSERT INTO seen VALUES (?, ?)", ((key, recent[key]) for key in sorted(recent))
+        )
         self._spill.execute("COMMIT")
         self._recent = {}
 

@@ -293,7 +293,7 @@ def test_seen_references_stay_within_the_memory_limit_and_find_spilled_duplicate
         answers.append(seen.first_row(ref, row))
         largest = max(largest, len(seen._recent))
     assert answers == [None, None, None, 2, None, 3, None, 4, None]
-    assert seen.spilled and largest < 2
+    assert seen.spilled and largest <= 2
     seen.close()
 
 
