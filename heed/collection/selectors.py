@@ -106,32 +106,6 @@ def history_for_debtors(debtor_ids: Iterable[int], *, since: datetime) -> dict[i
     return found
 
 
-def history_since(*, since: datetime) -> dict[int, list[Attempt]]:
-    """Every person's recent contacts in one ordered scan (bulk over everything)."""
-    found: dict[int, list[Attempt]] = defaultdict(list)
-    rows = (
-        ContactAttempt.objects.filter(started_at__gte=since)
-        .order_by("started_at", "id")
-        .values_list(*HISTORY_FIELDS)
-    )
-    for row in rows.iterator(chunk_size=20000):
-        point = row[3]
-        found[row[1]].append(
-            Attempt(
-                channel=row[5],
-                at=row[8],
-                party=row[4],
-                to=f"cp:{point}" if point is not None else "",
-                outcome=row[9],
-                account=str(row[2]),
-                direction=row[6],
-                initiator=row[7],
-                with_consent=row[10],
-            )
-        )
-    return found
-
-
 def account_timeline(user: Any, account_id: int) -> QuerySet[ContactAttempt]:
     """An account's contacts, newest first, with their decisions (no per-row queries)."""
     return (
@@ -156,37 +130,3 @@ def contact_attempt_get_for_user(user: Any, pk: Any) -> ContactAttempt:
     return get_scoped_or_404(
         ContactAttempt.objects.for_user(user).select_related("decision", "contact_point"), pk
     )
-
-
-def attempt_counts_for_debtors(
-    debtor_ids: Iterable[int] | QuerySet[Any],
-    *,
-    at: datetime,
-    measures: Iterable[tuple[Any, tuple[str, ...]]],
-) -> dict[int, tuple[int, ...]]:
-    """Per person, how many contacts started since ``at - look-back`` (with one of the outcomes,
-    or any when empty) for each measure — one aggregate query: the set-wise pre-filter of
-    "who may be contacted now"."""
-    from django.db.models import Count, Q
-
-    spans = list(measures)
-    if not spans:
-        return {}
-    earliest = at - max(span for span, _outcomes in spans)
-    counts = {}
-    for i, (span, outcomes) in enumerate(spans):
-        condition = Q(started_at__gte=at - span)
-        if outcomes:
-            condition &= Q(outcome__in=outcomes)
-        counts[f"n{i}"] = Count("id", filter=condition)
-    rows = (
-        ContactAttempt.objects.filter(
-            debtor_id__in=debtor_ids if isinstance(debtor_ids, QuerySet) else list(debtor_ids),
-            started_at__gte=earliest,
-        )
-        .order_by()
-        .values("debtor_id")
-        .annotate(**counts)
-        .values_list("debtor_id", *counts)
-    )
-    return {row[0]: tuple(row[1:]) for row in rows}
