@@ -101,6 +101,11 @@ _CONTENT_COLUMNS = (
 
 
 @functools.cache
+def _event_fields() -> dict[str, Any]:
+    return {f.name: f for f in AuditEvent._meta.concrete_fields}
+
+
+@functools.cache
 def _append_ctes(*, wait: bool) -> str:
     """PostgreSQL: common table expressions that lock a lane head, append the event after it —
     its hash computed by the database from the canonical text around the lane's previous hash
@@ -108,7 +113,7 @@ def _append_ctes(*, wait: bool) -> str:
     LOCKED``: nothing is appended when all are busy), ``wait=True`` waits for the given one.
     The appended event is ``audit_ev (id, lane, seq, prev_hash, hash)``."""
     qn = connection.ops.quote_name
-    fields = {f.name: f for f in AuditEvent._meta.concrete_fields}
+    fields = _event_fields()
     head = qn(AuditHead._meta.db_table)
     event = qn(AuditEvent._meta.db_table)
     columns = ", ".join(qn(c) for c in _CONTENT_COLUMNS)
@@ -150,7 +155,7 @@ class PendingEvent:
 
     def params(self, *, wait: bool = False) -> list[Any]:
         prefix, middle, suffix = canonical_parts(self.content)
-        fields = {f.name: f for f in AuditEvent._meta.concrete_fields}
+        fields = _event_fields()
         values = [fields[c].get_db_prep_save(self.content[c], connection) for c in _CONTENT_COLUMNS]
         lanes = lane_count()
         return [_wait_lane(lanes) if wait else lanes, prefix, middle, suffix, *values]

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from heed.audit.services import record
+from heed.core.errors import ApplicationError
 from heed.core.money import MoneyError, is_currency, parse_amount
 from heed.portfolio import pii
 from heed.portfolio.columns import STANDARD_COLUMNS  # noqa: E402 (re-exported)
@@ -263,8 +264,6 @@ def open_rows(path: Path) -> RowSource:
 def read_header(path: Path) -> list[str]:
     """The header row of a creditor's file (CSV in any supported encoding, or XLSX), for
     building a column mapping from a sample. Raises ApplicationError when unreadable."""
-    from heed.core.errors import ApplicationError
-
     try:
         source = open_rows(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file gets the same answer

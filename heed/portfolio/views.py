@@ -135,12 +135,10 @@ class CreditorForm(forms.Form):
     rule_packs = forms.CharField(label=gettext_lazy("Rule packs (comma-separated)"), required=False)
 
 
-class MappingForm(forms.Form):
+class _MappingDetailsForm(forms.Form):
+    """What every way of saving a mapping asks besides the columns."""
+
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    columns = forms.CharField(
-        label=gettext_lazy("Columns: one 'their header = standard column' per line"),
-        widget=forms.Textarea(attrs={"rows": 8}),
-    )
     date_format = forms.CharField(
         label=gettext_lazy("Date format (e.g. %Y/%m/%d)"), required=False, max_length=40
     )
@@ -150,6 +148,14 @@ class MappingForm(forms.Form):
     default_country = forms.CharField(
         label=gettext_lazy("Country when the file has none (e.g. CN)"), required=False, max_length=2
     )
+
+
+class MappingForm(_MappingDetailsForm):
+    columns = forms.CharField(
+        label=gettext_lazy("Columns: one 'their header = standard column' per line"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    field_order = ["name", "columns", "date_format", "default_currency", "default_country"]
 
     def parsed_columns(self) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -169,19 +175,8 @@ class SampleFileForm(forms.Form):
 MAX_SAMPLE_HEADERS = 200
 
 
-class MappingTableForm(forms.Form):
+class MappingTableForm(_MappingDetailsForm):
     """One row per header of the creditor's sample file: which standard column it holds."""
-
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
-    date_format = forms.CharField(
-        label=gettext_lazy("Date format (e.g. %Y/%m/%d)"), required=False, max_length=40
-    )
-    default_currency = forms.CharField(
-        label=gettext_lazy("Currency when the file has none"), required=False, max_length=3
-    )
-    default_country = forms.CharField(
-        label=gettext_lazy("Country when the file has none (e.g. CN)"), required=False, max_length=2
-    )
 
     def __init__(
         self, *args: Any, headers: list[str], suggested: dict[str, str] | None = None, **kwargs: Any

@@ -80,6 +80,13 @@ class _PostingState:
         )
 
     @property
+    def counts_elsewhere(self) -> bool:
+        """The payment also counts towards an active plan, an approved settlement or a promise."""
+        return (
+            self.has_active_plan or self.approved_settlement_id is not None or self.has_open_promise
+        )
+
+    @property
     def is_closed(self) -> bool:
         return self.status in Account.CLOSED_STATUSES
 
@@ -332,12 +339,7 @@ def payment_record(
         "currency": state.currency,
         **allocation.as_dict(),
     }
-    nothing_else_moves = not (
-        state.has_active_plan
-        or state.approved_settlement_id is not None
-        or state.has_open_promise
-        or (after.is_paid and not state.is_closed)
-    )
+    nothing_else_moves = not (state.counts_elsewhere or (after.is_paid and not state.is_closed))
     if state.next_payment_id is not None and nothing_else_moves:
         # The common case on PostgreSQL: balances, payment row and audit event in one statement.
         _write_posting(
@@ -351,7 +353,7 @@ def payment_record(
         cursor.execute(update, balance_params)
     payment.save(force_insert=True)
     settled = plan_completed = False
-    if state.has_active_plan or state.approved_settlement_id is not None or state.has_open_promise:
+    if state.counts_elsewhere:
         settled, plan_completed = _after_posting(actor=actor, state=state, payment=payment, now=now)
     if plan_completed and not after.is_paid and state.status == Account.Status.IN_PLAN:
         # A plan for part of the balance is done; the rest is worked as usual.
