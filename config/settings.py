@@ -170,6 +170,11 @@ TEMPLATES = [
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
     DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    # Hot paths (heed.core.db) prepare their statements on the server; the ORM keeps binding on
+    # the client and never prepares. Off (0) behind a transaction-pooling proxy that cannot
+    # carry prepared statements from one transaction to the next.
+    if env_bool("HEED_DB_PREPARE", True):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from heed.audit.chain import GENESIS_HASH, canonical_parts, event_hash
 from heed.audit.models import MAX_LANES, AuditEvent, AuditHead
-from heed.core import context
+from heed.core import context, db
 
 
 def _json_safe(value: Any) -> Any:
@@ -171,18 +171,16 @@ class PendingEvent:
 
     def append(self) -> AuditEvent:
         """Append in a statement of its own: a free lane, else wait for one."""
-        with connection.cursor() as cursor:
-            for attempt in range(2):
-                for wait in (False, True):
-                    cursor.execute(
-                        f"WITH {self.ctes(wait=wait)} SELECT {EVENT_COLUMNS} FROM audit_ev",  # noqa: S608 - our own SQL
-                        self.params(wait=wait),
-                    )
-                    row = cursor.fetchone()
-                    if row is not None:
-                        return self.event(row)
-                if attempt == 0:
-                    ensure_lane_heads(lane_count())
+        for attempt in range(2):
+            for wait in (False, True):
+                row = db.execute(
+                    f"WITH {self.ctes(wait=wait)} SELECT {EVENT_COLUMNS} FROM audit_ev",  # noqa: S608 - our own SQL
+                    self.params(wait=wait),
+                )
+                if row is not None:
+                    return self.event(row)
+            if attempt == 0:
+                ensure_lane_heads(lane_count())
         raise RuntimeError("the audit chain's lane heads cannot be created")
 
 

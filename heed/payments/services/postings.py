@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from heed.audit.services import EVENT_COLUMNS, PendingEvent, pending_event, record
+from heed.core import db
 from heed.core.errors import ApplicationError, Conflict
 from heed.payments import rules, waterfall
 from heed.payments.models import (
@@ -136,9 +137,7 @@ def _posting_sql(vendor: str) -> tuple[str, str]:
 
 def _locked_for_posting(account_id: int) -> _PostingState:
     select, _update = _posting_sql(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(select, [account_id])
-        row = cursor.fetchone()
+    row = db.execute(select, [account_id])
     if row is None:
         raise Account.DoesNotExist()
     order = row[12]
@@ -394,12 +393,10 @@ def _write_posting(payment: Payment, balance_params: list[Any], event: PendingEv
         f.get_db_prep_save(f.pre_save(payment, True), connection)
         for f in Payment._meta.concrete_fields
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"{_posting_write_sql()}{event.ctes()} SELECT {EVENT_COLUMNS} FROM audit_ev",  # noqa: S608 - our own SQL
-            [*balance_params, *row_values, *event.params()],
-        )
-        row = cursor.fetchone()
+    row = db.execute(
+        f"{_posting_write_sql()}{event.ctes()} SELECT {EVENT_COLUMNS} FROM audit_ev",  # noqa: S608 - our own SQL
+        [*balance_params, *row_values, *event.params()],
+    )
     if row is None:  # every audit lane was busy: the payment is written; queue for a lane
         event.append()
     payment._state.adding = False

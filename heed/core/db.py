@@ -1,0 +1,44 @@
+"""Hot-path statements as server-side prepared statements on PostgreSQL.
+
+Django's PostgreSQL backend binds parameters on the client (``ClientCursor``): every statement
+is sent as text and parsed, analysed and planned by the server each time. For the few statements
+a hot path runs thousands of times a second (posting a payment, appending an audit event) that
+work is most of the server's share. :func:`execute` runs such a statement on a server-binding
+cursor of the same connection (so inside the same transaction) and prepares it on first use;
+psycopg keeps up to ``prepared_max`` (100) prepared statements per connection. Elsewhere —
+SQLite, or PostgreSQL with prepared statements turned off (``HEED_DB_PREPARE=0``, for a
+transaction-pooling proxy) — it is an ordinary Django cursor.
+
+Errors are Django's (``IntegrityError``…), as from any cursor. Django's query log and execute
+wrappers do not see these statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+
+
+def can_prepare() -> bool:
+    """Whether this connection prepares statements (PostgreSQL with prepared statements on)."""
+    if connection.vendor != "postgresql":
+        return False
+    connection.ensure_connection()
+    return connection.connection.prepare_threshold is not None
+
+
+def execute(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
+    """Run one statement with ``%s`` placeholders; return its first row (or None)."""
+    if can_prepare():
+        import psycopg
+
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            row = cursor.fetchone() if cursor.description is not None else None
+        return tuple(row) if row is not None else None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone() if cursor.description is not None else None
+    return tuple(found) if found is not None else None
