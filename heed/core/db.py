@@ -36,7 +36,11 @@ def execute(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
 
         with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=True)
-            row = cursor.fetchone() if cursor.description is not None else None
+            # The result's status, not ``description`` (that builds a Column per field).
+            result = cursor.pgresult
+            if result is None or result.status != psycopg.pq.ExecStatus.TUPLES_OK:
+                return None
+            row = cursor.fetchone()
         return tuple(row) if row is not None else None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
