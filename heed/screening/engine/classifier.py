@@ -105,7 +105,8 @@ class ColdClassifier:
         norms[norms == 0.0] = 1.0
         dots = np.bincount(rows, weights=values * self.weights[columns], minlength=count)
         logits = dots / norms + self.intercept
-        return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
+        scores: list[float] = (1.0 / (1.0 + np.exp(-logits))).tolist()  # Python floats
+        return scores
 
     def score(self, text: str) -> float:
         return self.scores([text])[0]

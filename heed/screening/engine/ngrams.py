@@ -148,19 +148,45 @@ def char_wb_gram_ids(documents: list[str]) -> tuple[Any, Any] | None:
     return np.concatenate(rows), np.concatenate(ids)
 
 
+def char_gram_ids(documents: list[str]) -> tuple[Any, Any] | None:
+    """``(rows, ids)``: one entry per n-gram ``char_ngram_counts`` counts (scikit-learn's
+    ``char`` analyzer: 1–3-grams of the lower-cased document, white-space runs made one space),
+    ``ids`` as :func:`gram_id`; None when the documents cannot be joined."""
+    import numpy as np
+
+    joined = _joined(documents)
+    if joined is None:
+        return None
+    codes = _codes(_WHITE_SPACES.sub(" ", joined.lower()))
+    wide = codes.astype(np.int64)
+    row_of = np.cumsum(codes == 0)
+    rows: list[Any] = []
+    ids: list[Any] = []
+    for size in (1, 2, 3):
+        starts = _gram_starts(codes, size)
+        value = wide[starts]
+        for shift in range(1, size):
+            value = (value << 21) | wide[starts + shift]
+        rows.append(row_of[starts])
+        ids.append(value)
+    return np.concatenate(rows), np.concatenate(ids)
+
+
 _C1 = 0xCC9E2D51
 _C2 = 0x1B873593
 
 
 def _murmur3_columns(words: Any, lengths: Any, n_features: int) -> Any:
     """scikit-learn's ``abs(murmurhash3_32(gram, seed=0)) % n_features`` for every gram, given
-    its UTF-8 bytes as three little-endian 32-bit words (zero past the end) and its length."""
+    its UTF-8 bytes as little-endian 32-bit words (zero past the end; the words that would be
+    zero for every gram may be left out — mixing in a zero word changes nothing) and its
+    length."""
     import numpy as np
 
     c1, c2 = np.uint32(_C1), np.uint32(_C2)
     full_blocks = lengths >> 2
     h = np.zeros(len(lengths), dtype=np.uint32)
-    for block in range(3):
+    for block in range(len(words)):
         k = words[block] * c1
         k = (k << np.uint32(15)) | (k >> np.uint32(17))
         k *= c2
@@ -216,7 +242,7 @@ def char_hashed_columns(documents: list[str], n_features: int) -> tuple[Any, Any
         first = offsets[starts]
         lengths = offsets[starts + size] - first
         words = []
-        for block in range(3):
+        for block in range(size):  # a character is at most 4 bytes: one word per character
             word = at[first + 4 * block]
             word &= masks[np.clip(lengths - 4 * block, 0, 4)]
             words.append(word)
@@ -225,28 +251,33 @@ def char_hashed_columns(documents: list[str], n_features: int) -> tuple[Any, Any
     return np.concatenate(rows), np.concatenate(columns)
 
 
-# Below this many n-grams, sorting with numpy is cheaper than building a sparse matrix (whose
-# constructor checks cost a fixed ~0.1 ms); both give the same entries in the same order.
+# From this many n-grams on, ``row_products`` uses a sparse product (whose constructor checks
+# cost a fixed ~0.1 ms) instead of one weighted count per column; both add in entry order.
 _SPARSE_MIN_ENTRIES = 20_000
 
 
 def summed_counts(rows: Any, columns: Any, n_rows: int, n_columns: int) -> tuple[Any, Any, Any]:
     """``(rows, columns, counts)`` with one entry per distinct (row, column), sorted by row, then
-    column; ``counts`` (float) how often each occurred."""
+    column; ``counts`` (float) how often each occurred.
+
+    One stable sort of the combined keys, then the runs of equal keys (cheaper than building a
+    sparse matrix and summing its duplicates, which sorts twice)."""
     import numpy as np
 
-    if len(rows) < _SPARSE_MIN_ENTRIES:
-        keys = rows.astype(np.int64) * n_columns + columns
-        keys, counts = np.unique(keys, return_counts=True)
-        return keys // n_columns, keys % n_columns, counts.astype(np.float64)
-    from scipy.sparse import csr_matrix
-
-    matrix = csr_matrix(
-        (np.ones(len(rows), dtype=np.float64), (rows, columns)), shape=(n_rows, n_columns)
-    )
-    matrix.sum_duplicates()
-    summed_rows = np.repeat(np.arange(n_rows, dtype=np.intp), np.diff(matrix.indptr))
-    return summed_rows, matrix.indices.astype(np.intp), matrix.data
+    keys = rows.astype(np.int64) * n_columns
+    keys += columns
+    keys.sort(kind="stable")
+    if not len(keys):
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty.copy(), np.zeros(0, dtype=np.float64)
+    edges = np.empty(len(keys), dtype=bool)
+    edges[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=edges[1:])
+    firsts = np.flatnonzero(edges)
+    counts = np.diff(firsts, append=len(keys)).astype(np.float64)
+    distinct = keys[firsts]
+    summed_rows, summed_columns = np.divmod(distinct, n_columns)
+    return summed_rows.astype(np.intp), summed_columns.astype(np.intp), counts
 
 
 def row_products(rows: Any, columns: Any, values: Any, weights: Any, n_rows: int) -> Any:
@@ -268,3 +299,58 @@ def row_products(rows: Any, columns: Any, values: Any, weights: Any, n_rows: int
             rows, weights=values * weights[columns, column], minlength=n_rows
         )
     return result
+
+
+_GOLDEN = 0x9E3779B97F4A7C15  # an odd 64-bit multiplier (Fibonacci hashing)
+
+
+class IdTable:
+    """Exact look-up of n-gram ids (see :func:`gram_id`) in a vocabulary of them, with array
+    operations: one probe of a multiplicative hash table per id instead of a binary search.
+
+    ``positions(ids)`` gives the same answer as a binary search in the sorted vocabulary: for
+    each id its index there and whether it is there at all. A slot that several vocabulary ids
+    share (rare, the table is 8 times larger than the vocabulary) sends the ids landing on it to
+    the binary search.
+    """
+
+    def __init__(self, sorted_ids: Any) -> None:
+        import numpy as np
+
+        self.sorted_ids = np.ascontiguousarray(sorted_ids, dtype=np.int64)
+        count = len(self.sorted_ids)
+        bits = max(8, (count * 8).bit_length())
+        self._shift = np.uint64(64 - bits)
+        table = np.full(1 << bits, -1, dtype=np.int64)
+        if count:
+            slots = self._slots(self.sorted_ids)
+            table[slots] = np.arange(count, dtype=np.int64)
+            table[np.bincount(slots, minlength=1 << bits) > 1] = -2
+        self._table = table
+
+    def _slots(self, ids: Any) -> Any:
+        import numpy as np
+
+        mixed = ids.view(np.uint64) * np.uint64(_GOLDEN)  # wraps modulo 2**64
+        return (mixed >> self._shift).astype(np.intp)
+
+    def positions(self, ids: Any) -> tuple[Any, Any]:
+        """``(known, positions)``: whether each id is in the vocabulary and, where it is, its
+        index in the sorted vocabulary (0 where it is not)."""
+        import numpy as np
+
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if not len(self.sorted_ids):
+            return np.zeros(len(ids), dtype=bool), np.zeros(len(ids), dtype=np.intp)
+        found = self._table[self._slots(ids)]
+        shared = np.flatnonzero(found == -2)
+        positions = np.maximum(found, 0)
+        known = (found >= 0) & (self.sorted_ids[positions] == ids)
+        if len(shared):
+            searched = np.searchsorted(self.sorted_ids, ids[shared])
+            searched[searched == len(self.sorted_ids)] = 0
+            hit = self.sorted_ids[searched] == ids[shared]
+            positions[shared] = np.where(hit, searched, 0)
+            known[shared] = hit
+        positions[~known] = 0
+        return known, positions.astype(np.intp)

@@ -359,11 +359,15 @@ def _latin_view_full(text: str, folded: Folded | None = None) -> View:
 
 
 # The Latin view's text with whole-string operations; the same steps as ``_latin_view_full``.
-_IN_WORD_JOINER_OR_LEET_RUN = re.compile(r"(?<=[a-z0-9'*])[-._~+](?=[a-z0-9'*])|[@$!|]+")
+# Each pattern starts with a character (set) rather than a look-behind, so the regular-expression
+# engine jumps to the candidates instead of trying every position: a joiner checks the word
+# character before it after the fact ((?<=x.)); a match "after a space" takes the space along
+# (the replacements keep it).
+_IN_WORD_JOINER_OR_LEET_RUN = re.compile(r"[-._~+](?<=[a-z0-9'*].)(?=[a-z0-9'*])|[@$!|]+")
 _TOKEN = re.compile(r"[a-z0-9'*@$!|]+")
-_LEET_WORD = re.compile(r"(?<= )(?=[^ ]*[a-z])[^ ]*[013457@$!|][^ ]*")
-_EDGE_QUOTES = re.compile(r"(?<= )'+|'+(?= )")
-_SINGLE_LETTER_RUN = re.compile(r"(?<= )[a-z](?: [a-z]){2,}(?= )")
+_LEET_WORD = re.compile(r" (?=[^ ]*[a-z])[^ ]*[013457@$!|][^ ]*")
+_EDGE_QUOTES = re.compile(r"'(?<= ')'*|'+(?= )")
+_SINGLE_LETTER_RUN = re.compile(r" [a-z](?: [a-z]){2,}(?= )")
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'*")
 # Cheap tests that let most texts skip a step.
 _LEET_OR_JOINER = re.compile(r"[@$!|\-._~+]")
@@ -396,7 +400,7 @@ def _leet_word(match: re.Match[str]) -> str:
 
 
 def _joined_letters(match: re.Match[str]) -> str:
-    return match.group().replace(" ", "")
+    return " " + match.group().replace(" ", "")  # the space before the run stays
 
 
 def latin_view_text(source: str) -> str:
@@ -603,6 +607,30 @@ def _pinyin_lengths() -> Any:
     return _PINYIN_LENGTHS[0]
 
 
+# The readings as an array too: row ``code`` holds the reading's code points (zero-padded), or
+# the character itself when it is not an ideograph; built on first use, kept in step with the
+# table (rebuilt if a reading is longer than the rows).
+_PINYIN_CHARS: list[Any] = []
+
+
+def _pinyin_chars() -> Any:
+    if not _PINYIN_CHARS:
+        import numpy as np
+
+        width = max((len(reading) for reading in _PINYIN_TABLE.values()), default=1)
+        matrix = np.zeros((0x10000, width), dtype=np.uint32)
+        matrix[:, 0] = np.arange(0x10000, dtype=np.uint32)
+        for code, reading in list(_PINYIN_TABLE.items()):
+            _set_reading(matrix, code, reading)
+        _PINYIN_CHARS.append(matrix)
+    return _PINYIN_CHARS[0]
+
+
+def _set_reading(matrix: Any, code: int, reading: str) -> None:
+    matrix[code, :] = 0
+    matrix[code, : len(reading)] = [ord(char) for char in reading]
+
+
 def _pinyin_text(text: str) -> str:
     unseen = set(text) - _SEEN
     if unseen:
@@ -612,9 +640,34 @@ def _pinyin_text(text: str) -> str:
                 _PINYIN_TABLE[ord(char)] = reading
                 if _PINYIN_LENGTHS:
                     _PINYIN_LENGTHS[0][ord(char)] = len(reading)
+                if _PINYIN_CHARS:
+                    if len(reading) > _PINYIN_CHARS[0].shape[1]:
+                        _PINYIN_CHARS.clear()
+                    else:
+                        _set_reading(_PINYIN_CHARS[0], ord(char), reading)
         if len(_SEEN) < 100_000:
             _SEEN.update(unseen)
-    return text.translate(_PINYIN_TABLE)
+    if len(text) < _ARRAY_MIN_LENGTH:
+        return text.translate(_PINYIN_TABLE)
+    return _pinyin_text_array(text)
+
+
+def _pinyin_text_array(text: str) -> str:
+    """``text.translate(_PINYIN_TABLE)`` with array operations (long texts): each character's
+    row of :func:`_pinyin_chars`, cut to its reading's length (every ideograph of the text is
+    in the table already; other characters stand for themselves)."""
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    low = np.minimum(codes, 0xFFFF)
+    rows = _pinyin_chars()[low]
+    lengths = _pinyin_lengths()[low]
+    beyond = codes > 0xFFFF  # no ideograph: itself
+    if beyond.any():
+        rows[beyond, 0] = codes[beyond]
+        lengths[beyond] = 1
+    kept = np.arange(rows.shape[1]) < lengths[:, None]
+    return rows[kept].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 class PinyinView:
@@ -728,10 +781,25 @@ def build_views(text: str) -> Views:
     return Views(text, cjk_view(text, folded), latin_view(text, folded))
 
 
+# Bucket edges for counting with arrays: A-Z, a-z and the three ideograph ranges are the odd
+# buckets 1, 3, 5, 7 and 9.
+_LANGUAGE_EDGES = (0x41, 0x5B, 0x61, 0x7B, 0x3400, 0x4DC0, 0x4E00, 0xA000, 0xF900, 0xFB00)
+
+
 def detect_language(text: str) -> str:
     """ "zh" when ideographs make up at least a fifth of the letters, else "en"."""
     if text.isascii():
         return "en"
+    if len(text) >= _ARRAY_MIN_LENGTH:
+        import numpy as np
+
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        edges = np.array(_LANGUAGE_EDGES, dtype=np.uint32)
+        buckets = np.bincount(np.searchsorted(edges, codes, side="right"), minlength=11)
+        ideographs = int(buckets[5] + buckets[7] + buckets[9])
+        if ideographs == 0:
+            return "en"
+        return "zh" if ideographs * 5 >= int(buckets[1] + buckets[3]) else "en"
     ideographs = sum(map(len, _IDEOGRAPH_RUN.findall(text)))
     if ideographs == 0:
         return "en"

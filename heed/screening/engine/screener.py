@@ -16,7 +16,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 from operator import itemgetter
 from typing import Any, Protocol
 
@@ -273,9 +273,9 @@ class Screener:
         scan = lexicon.scan_automata["zh"]
         if len(scan) and cjk.text:
             found = present["zh"]
-            for end_index, (compiled_all, ids) in scan.iter(cjk.text):
-                if ids:
-                    found.update(ids)
+            scanned = list(scan.iter(cjk.text))
+            _add_prefilter_ids(found, scanned)
+            for end_index, (compiled_all, _ids) in _phrase_matches(scanned):
                 for compiled in compiled_all:
                     begin = end_index - len(compiled.key) + 1
                     start, end = cjk.original_span(begin, end_index + 1)
@@ -287,9 +287,9 @@ class Screener:
         scan = lexicon.scan_automata["en"]
         if len(scan) and latin.text.strip():
             found = present["en"]
-            for end_index, (compiled_all, ids) in scan.iter(latin.text):
-                if ids:
-                    found.update(ids)
+            scanned = list(scan.iter(latin.text))
+            _add_prefilter_ids(found, scanned)
+            for end_index, (compiled_all, _ids) in _phrase_matches(scanned):
                 for compiled in compiled_all:
                     begin = end_index - len(compiled.key) + 1
                     if not _word_bounded(
@@ -534,6 +534,24 @@ class _Pending:
             version,
             _distinct_suppressed(self.suppressed) if self.suppressed else (),
         )
+
+
+_VALUE = itemgetter(1)
+_PHRASES = itemgetter(0)
+_IDS = itemgetter(1)
+
+
+def _add_prefilter_ids(found: set[int], matches: list[tuple[int, Any]]) -> None:
+    """Add the prefilter group ids of a scan's matches ``(end, (phrases, ids))`` to ``found``:
+    the distinct id tuples gathered without a Python step per match (most matches are
+    prefilter strings)."""
+    for ids in set(map(_IDS, map(_VALUE, matches))):
+        found.update(ids)
+
+
+def _phrase_matches(matches: list[tuple[int, Any]]) -> Any:
+    """The matches that carry phrases (in order), picked without a Python step per match."""
+    return compress(matches, map(_PHRASES, map(_VALUE, matches)))
 
 
 def _uncovered_sentences(text: str, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -15,11 +15,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from heed.screening.engine.anchors import pattern_anchors
 from heed.screening.engine.classifier import _vectorizer
-from heed.screening.engine.domain import features, train_domain
+from heed.screening.engine.domain import features, train_domain, view_features
 from heed.screening.engine.evaluation import DATA_DIR, load_labelled, training_messages
 from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.ngrams import char_ngram_counts, char_wb_ngram_counts
 from heed.screening.engine.normalize import build_views
+from heed.screening.engine.screener import sentence_spans
 
 SAMPLES = [
     "",
@@ -47,16 +48,31 @@ def test_ngram_counts_equal_sklearn_analyzers() -> None:
     char_wb = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).build_analyzer()
     char = _vectorizer().build_analyzer()
     for text in labelled_texts():
-        for document in (text, features(text)):
+        for document in (text, view_features(text)):
             assert char_wb_ngram_counts(document) == Counter(char_wb(document)), document
             assert char_ngram_counts(document) == Counter(char(document)), document
 
 
 def test_domain_fast_probabilities_equal_sklearn() -> None:
     domain = train_domain(training_messages())
+    assert domain.vectorizer.analyzer == "char"
     texts = labelled_texts()
+    texts += [text[a:b] for text in texts for a, b in sentence_spans(text)]  # many: the arrays
     expected = domain.model.predict_proba(domain.vectorizer.transform([features(t) for t in texts]))
     assert np.allclose(domain._probabilities(texts), expected, rtol=0, atol=1e-12)
+    for few in (texts[:3], texts[:1], ["\x00a", "b"], [*texts, "\x00a"]):  # one by one
+        expected = domain.model.predict_proba(domain.vectorizer.transform(few))
+        assert np.allclose(domain._probabilities(few), expected, rtol=0, atol=1e-12)
+
+
+def test_domain_model_on_the_views_still_equals_sklearn() -> None:
+    domain = train_domain(training_messages(), analyzer="char_wb")
+    texts = labelled_texts()
+    documents = [view_features(t) for t in texts]
+    expected = domain.model.predict_proba(domain.vectorizer.transform(documents))
+    assert np.allclose(domain._probabilities(texts), expected, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError):
+        train_domain(training_messages(), analyzer="word")
 
 
 def test_cold_fast_scores_equal_sklearn() -> None:
@@ -200,18 +216,29 @@ def _check_array_ngrams(documents: list[str]) -> None:
     from sklearn.utils import murmurhash3_32
 
     from heed.screening.engine.classifier import N_FEATURES
-    from heed.screening.engine.ngrams import char_hashed_columns, char_wb_gram_ids, gram_id
+    from heed.screening.engine.ngrams import (
+        char_gram_ids,
+        char_hashed_columns,
+        char_wb_gram_ids,
+        gram_id,
+    )
 
     hashed = char_hashed_columns(documents, N_FEATURES)
     identified = char_wb_gram_ids(documents)
-    assert hashed is not None and identified is not None
+    plain = char_gram_ids(documents)
+    assert hashed is not None and identified is not None and plain is not None
     columns = _per_document(*hashed)
     ids = _per_document(*identified)
+    plain_ids = _per_document(*plain)
     for row, document in enumerate(documents):
         expected: Counter[int] = Counter()
         for gram, times in char_ngram_counts(document).items():
             expected[abs(int(murmurhash3_32(gram, seed=0))) % N_FEATURES] += times
         assert columns.get(row, Counter()) == expected, document
+        expected_plain = Counter(
+            {gram_id(gram): times for gram, times in char_ngram_counts(document).items()}
+        )
+        assert plain_ids.get(row, Counter()) == expected_plain, document
         expected_ids = Counter(
             {gram_id(gram): times for gram, times in char_wb_ngram_counts(document).items()}
         )
@@ -222,13 +249,13 @@ def test_array_ngrams_equal_the_counters() -> None:
     from heed.screening.engine.normalize import view_texts
 
     texts = labelled_texts()
-    _check_array_ngrams(texts + [features(text) for text in texts])
+    _check_array_ngrams(texts + [view_features(text) for text in texts])
     # The domain classifier's documents: single spaces only (the faster path), and the same
-    # n-grams as features() gives.
+    # n-grams as view_features() gives.
     documents = [f"{cjk} |{latin}" for cjk, latin in map(view_texts, texts)]
     _check_array_ngrams(documents)
     for text, document in zip(texts, documents, strict=True):
-        assert char_wb_ngram_counts(document) == char_wb_ngram_counts(features(text))
+        assert char_wb_ngram_counts(document) == char_wb_ngram_counts(view_features(text))
 
 
 @given(st.lists(st.text(alphabet=st.sampled_from(list(TRICKY) + ["\t", "😀"]), max_size=12)))
@@ -325,3 +352,167 @@ def test_marker_index_changes_no_context_decision(monkeypatch: pytest.MonkeyPatc
     assert any(result.suppressed for result in indexed)
     monkeypatch.setattr(screener_module, "_MARKER_INDEX_MIN", 10**9)
     assert screener.screen_many(texts) == indexed
+
+
+# --- regular expressions that start with a character set instead of a look-behind -------------
+
+# The Latin view's patterns as they were written first (each starting with a look-behind); the
+# faster forms in normalize must find exactly the same matches and make the same replacements.
+_LOOK_BEHIND_FORMS = {
+    "_IN_WORD_JOINER_OR_LEET_RUN": r"(?<=[a-z0-9'*])[-._~+](?=[a-z0-9'*])|[@$!|]+",
+    "_LEET_WORD": r"(?<= )(?=[^ ]*[a-z])[^ ]*[013457@$!|][^ ]*",
+    "_EDGE_QUOTES": r"(?<= )'+|'+(?= )",
+    "_SINGLE_LETTER_RUN": r"(?<= )[a-z](?: [a-z]){2,}(?= )",
+}
+_VIEW_ALPHABET = list("abst 0134'*@$!|-._~+x,") + ["  ", " a", "a "]
+
+
+def _look_behind_replacements(text: str) -> list[str]:
+    from heed.screening.engine import normalize
+
+    old = {name: re.compile(pattern) for name, pattern in _LOOK_BEHIND_FORMS.items()}
+    return [
+        old["_IN_WORD_JOINER_OR_LEET_RUN"].sub(normalize._joiner_or_leet, text),
+        old["_LEET_WORD"].sub(normalize._leet_word, text),
+        old["_EDGE_QUOTES"].sub("", text),
+        old["_SINGLE_LETTER_RUN"].sub(lambda match: match.group().replace(" ", ""), text),
+    ]
+
+
+def _character_set_replacements(text: str) -> list[str]:
+    from heed.screening.engine import normalize
+
+    return [
+        normalize._IN_WORD_JOINER_OR_LEET_RUN.sub(normalize._joiner_or_leet, text),
+        normalize._LEET_WORD.sub(normalize._leet_word, text),
+        normalize._EDGE_QUOTES.sub("", text),
+        normalize._SINGLE_LETTER_RUN.sub(normalize._joined_letters, text),
+    ]
+
+
+@given(st.lists(st.sampled_from(_VIEW_ALPHABET), max_size=30).map("".join))
+def test_character_set_patterns_equal_the_look_behind_forms(text: str) -> None:
+    for candidate in (text, f" {text} ", " " + " ".join(text.split()) + " "):
+        assert _character_set_replacements(candidate) == _look_behind_replacements(candidate)
+
+
+def test_character_set_patterns_equal_the_look_behind_forms_on_the_sets() -> None:
+    from heed.screening.engine.normalize import _folded, latin_view_text
+
+    for text in labelled_texts() + long_texts():
+        for candidate in (_folded(text).text, latin_view_text(_folded(text).text)):
+            assert _character_set_replacements(candidate) == _look_behind_replacements(candidate)
+
+
+# --- classifier arithmetic ------------------------------------------------------------------
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 40), st.integers(0, 300)), max_size=300),
+)
+def test_summed_counts_equal_a_counter(pairs: list[tuple[int, int]]) -> None:
+    from heed.screening.engine.ngrams import summed_counts
+
+    rows = np.array([row for row, _column in pairs], dtype=np.intp)
+    columns = np.array([column for _row, column in pairs], dtype=np.intp)
+    summed_rows, summed_columns, counts = summed_counts(rows, columns, 41, 301)
+    expected = sorted(Counter(pairs).items())
+    assert list(zip(summed_rows.tolist(), summed_columns.tolist(), strict=True)) == [
+        key for key, _times in expected
+    ]
+    assert counts.tolist() == [float(times) for _key, times in expected]
+    assert counts.dtype == np.float64
+
+
+def test_id_table_finds_what_a_binary_search_finds() -> None:
+    from heed.screening.engine.ngrams import IdTable, gram_id
+
+    domain = train_domain(training_messages())
+    vocabulary = domain._vocabulary_ids
+    table = IdTable(vocabulary)
+    grams = {gram for text in labelled_texts() for gram in char_ngram_counts(text)}
+    generator = np.random.default_rng(5)
+    ids = np.concatenate(
+        [
+            np.array(sorted(gram_id(gram) for gram in grams), dtype=np.int64),
+            vocabulary,
+            vocabulary + 1,
+            generator.integers(0, 2**62, 5000, dtype=np.int64),
+            np.array([0, 2**63 - 1], dtype=np.int64),
+        ]
+    )
+    known, positions = table.positions(ids)
+    searched = np.searchsorted(vocabulary, ids)
+    searched[searched == len(vocabulary)] = 0
+    expected_known = vocabulary[searched] == ids
+    assert known.tolist() == expected_known.tolist()
+    assert positions[known].tolist() == searched[expected_known].tolist()
+    assert not positions[~known].any()
+    # Slots several vocabulary ids share (forced with a tiny table) take the binary search.
+    crowded = IdTable(vocabulary[:50])
+    crowded._table[:] = -2
+    known, positions = crowded.positions(ids)
+    searched = np.minimum(np.searchsorted(vocabulary[:50], ids), 49)
+    assert known.tolist() == (vocabulary[:50][searched] == ids).tolist()
+    assert positions[known].tolist() == searched[known].tolist()
+    empty_known, empty_positions = IdTable(vocabulary[:0]).positions(ids)
+    assert not empty_known.any() and not empty_positions.any()
+
+
+# --- language and pinyin of long texts with arrays --------------------------------------------
+
+_LANGUAGE_ALPHABET = list("aZz@[`{ é你好说还钱㐀䶿一鿿豈﫿\u4dc0\ua000\ufb00\u33ff😀İ")
+
+
+def _language_by_runs(text: str) -> str:
+    from heed.screening.engine.normalize import _ASCII_LETTER_RUN, _IDEOGRAPH_RUN
+
+    if text.isascii():
+        return "en"
+    ideographs = sum(map(len, _IDEOGRAPH_RUN.findall(text)))
+    if ideographs == 0:
+        return "en"
+    letters = sum(map(len, _ASCII_LETTER_RUN.findall(text)))
+    return "zh" if ideographs * 5 >= letters else "en"
+
+
+@given(st.text(alphabet=st.sampled_from(_LANGUAGE_ALPHABET), min_size=250, max_size=400))
+def test_language_of_long_texts_equals_the_runs(text: str) -> None:
+    from heed.screening.engine.normalize import detect_language
+
+    assert detect_language(text) == _language_by_runs(text)
+
+
+def test_language_of_the_sets_equals_the_runs() -> None:
+    from heed.screening.engine.normalize import detect_language
+
+    for text in labelled_texts() + long_texts():
+        assert detect_language(text) == _language_by_runs(text)
+
+
+@given(st.text(alphabet=st.sampled_from(_LANGUAGE_ALPHABET + ["0", "x"]), min_size=250))
+def test_pinyin_of_long_texts_equals_the_table(text: str) -> None:
+    from heed.screening.engine import normalize
+
+    converted = normalize._pinyin_text(text)  # fills the table for the text's ideographs
+    assert converted == text.translate(normalize._PINYIN_TABLE)
+    assert normalize._pinyin_text_array(text) == converted
+
+
+def test_pinyin_array_follows_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    from heed.screening.engine import normalize
+
+    text = "还钱" * 200 + "😀"
+    assert normalize._pinyin_text(text) == "haiqian" * 200 + "😀"  # the commonest readings
+    # A reading longer than the array's rows makes it rebuild.
+    monkeypatch.setattr(normalize, "syllable", lambda char: "x" * 12)
+    monkeypatch.setattr(normalize, "_PINYIN_TABLE", dict(normalize._PINYIN_TABLE))
+    monkeypatch.setattr(normalize, "_SEEN", set(normalize._SEEN))
+    monkeypatch.setattr(normalize, "_PINYIN_LENGTHS", [])
+    monkeypatch.setattr(normalize, "_PINYIN_CHARS", [])
+    normalize._pinyin_chars()
+    new = "\u9fa0" * 300  # not seen before in these tests
+    assert normalize._pinyin_text(new) == "x" * 12 * 300
+    for text in labelled_texts() + long_texts():
+        cjk = build_views(text).cjk.text
+        assert normalize._pinyin_text(cjk) == cjk.translate(normalize._PINYIN_TABLE)
