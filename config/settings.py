@@ -189,8 +189,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # instead of failing half-way with "database is locked".
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
+        # wal_autocheckpoint: a checkpoint every 4,000 pages (16 MiB) instead of 1,000, so
+        # fewer commits pay for one (the gateway's preflight p99, compliance bench).
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA wal_autocheckpoint=4000;"
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

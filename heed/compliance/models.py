@@ -253,11 +253,14 @@ class Decision(models.Model):
         related_name="+",
         verbose_name=_("asked by"),
     )
+    # No single-column index: ``decision_account_idx`` (account, created_at) serves every lookup
+    # by account, and each index is one more page written (and checkpointed) per preflight.
     account = models.ForeignKey(
         "portfolio.Account",
         on_delete=models.CASCADE,
         related_name="gateway_decisions",
         verbose_name=_("account"),
+        db_index=False,
     )
     contact_point = models.ForeignKey(
         "portfolio.ContactPoint",

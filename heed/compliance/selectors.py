@@ -294,7 +294,7 @@ def situation_from_inputs(
 # bulk: who may be contacted now
 
 
-@dataclass
+@dataclass(slots=True)
 class Contactable:
     account_id: int
     contact_point_id: int

@@ -345,3 +345,47 @@ def test_each_counting_rule_at_its_limit(packs_active: Any, collector: Any) -> N
     assert {"CN-03", "US-04", "US-05", "US-MA", "UK-02"} <= set(expected_blocked)
     assert expected_blocked["CN-03"] == 3  # the person's calls count on both accounts
     assert expected_blocked["US-05"] == 1  # per debt: the other account stays free
+
+
+def test_a_key_value_holding_the_separator_is_decided_in_full(
+    packs_active: Any, collector: Any, monkeypatch: Any
+) -> None:
+    """The pass reads each account's facts as one text key; a value that contains the key's
+    separator cannot be split back, so that account goes through the evaluators instead."""
+    at = MOMENTS[1]
+    accounts = _population(21, at)
+    odd = accounts[0]
+    Account.objects.filter(pk=odd.pk).update(jurisdiction=f"US{bulk._SEP}NY")
+    in_full: list[int] = []
+    original = selectors._bulk_chunk
+
+    def spy(batch: list[Any], *args: Any, **kwargs: Any) -> None:
+        in_full.extend(row[0] for row in batch)
+        original(batch, *args, **kwargs)
+
+    monkeypatch.setattr(selectors, "_bulk_chunk", spy)
+    accounts = list(Account.objects.filter(pk__in=[a.pk for a in accounts]))
+    chosen, result = _bulk(at, "call")
+    expected_chosen, expected_blocked = _expected(collector, accounts, at, "call")
+    assert chosen == expected_chosen
+    assert result.blocked_by_rule == expected_blocked
+    has_point = ContactPoint.objects.filter(
+        debtor_id=odd.debtor_id, party_role="debtor", kind="phone", is_valid=True
+    ).exists()
+    assert has_point
+    assert odd.pk in in_full
+
+
+@pytest.mark.postgres
+def test_bulk_leaves_the_connection_settings_as_they_were(packs_active: Any) -> None:
+    """On PostgreSQL the pass plans with its own settings for its transaction only."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('random_page_cost')")
+        before = cursor.fetchone()
+    _population(4, MOMENTS[0])
+    _bulk(MOMENTS[0], "call")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('random_page_cost')")
+        assert cursor.fetchone() == before
