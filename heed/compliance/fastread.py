@@ -17,6 +17,8 @@ from typing import Any, Generic, TypeVar
 from django.db import connection
 from django.db.models import Model, QuerySet
 
+from heed.core import db
+
 _SENTINEL_INT = 987_654_321_987
 _SENTINEL_TIME = datetime(1999, 12, 31, 23, 59, 58, tzinfo=UTC)
 _ID = object()
@@ -56,6 +58,8 @@ class Prepared:
                 params.append(connection.ops.adapt_datetimefield_value(moment))
             else:
                 params.append(slot)
+        if connection.vendor == "postgresql":  # prepared on the server (heed.core.db)
+            return db.rows(sql, params)
         cursor = raw_cursor()
         try:
             cursor.execute(sql, params)
@@ -113,6 +117,10 @@ class PreparedInsert(Generic[M]):
     def save(self, instance: M) -> M:
         sql, fields, returning = self._compile(instance)
         params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+        if returning and connection.vendor == "postgresql":  # prepared on the server
+            row = db.execute(sql, params)
+            assert row is not None  # INSERT … RETURNING always returns the row
+            return _saved(instance, row[0])
         cursor = raw_cursor()
         try:
             cursor.execute(sql, params)
@@ -124,10 +132,14 @@ class PreparedInsert(Generic[M]):
                 )
         finally:
             cursor.close()
-        instance.pk = pk
-        instance._state.adding = False
-        instance._state.db = connection.alias
-        return instance
+        return _saved(instance, pk)
+
+
+def _saved(instance: M, pk: Any) -> M:
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
 
 
 def aware(value: Any) -> datetime | None:

@@ -31,6 +31,17 @@ def can_prepare() -> bool:
 
 def execute(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
     """Run one statement with ``%s`` placeholders; return its first row (or None)."""
+    found = _run(sql, params, every_row=False)
+    return found[0] if found else None
+
+
+def rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run one statement with ``%s`` placeholders; return all its rows (none for a statement
+    that returns no rows)."""
+    return _run(sql, params, every_row=True)
+
+
+def _run(sql: str, params: Sequence[Any], *, every_row: bool) -> list[tuple[Any, ...]]:
     if can_prepare():
         import psycopg
 
@@ -39,10 +50,12 @@ def execute(sql: str, params: Sequence[Any]) -> tuple[Any, ...] | None:
             # The result's status, not ``description`` (that builds a Column per field).
             result = cursor.pgresult
             if result is None or result.status != psycopg.pq.ExecStatus.TUPLES_OK:
-                return None
-            row = cursor.fetchone()
-        return tuple(row) if row is not None else None
+                return []
+            found = cursor.fetchall() if every_row else cursor.fetchmany(1)
+        return [tuple(row) for row in found]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        found = cursor.fetchone() if cursor.description is not None else None
-    return tuple(found) if found is not None else None
+        if cursor.description is None:
+            return []
+        found = cursor.fetchall() if every_row else cursor.fetchmany(1)
+    return [tuple(row) for row in found]
