@@ -76,3 +76,17 @@ def test_without_prepared_statements_postgresql_uses_the_plain_cursor() -> None:
 @pytest.mark.django_db
 def test_only_postgresql_prepares() -> None:
     assert db.can_prepare() is (connection.vendor == "postgresql")
+
+
+@pytest.mark.django_db
+def test_rows_returns_every_row_and_none_for_a_statement_without_rows() -> None:
+    from django.utils import timezone
+
+    for name in ("Gamma", "Alpha", "Beta"):
+        db.execute(TEAM_INSERT, [name, True, timezone.now()])
+    assert db.rows("SELECT name FROM users_team WHERE name >= %s ORDER BY name", ["B"]) == [
+        ("Beta",),
+        ("Gamma",),
+    ]
+    assert db.rows("UPDATE users_team SET is_active = %s WHERE name = %s", [False, "Beta"]) == []
+    assert list(Team.objects.filter(is_active=False).values_list("name", flat=True)) == ["Beta"]
