@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from heed.audit.chain import GENESIS_HASH, canonical_parts, event_hash
+from heed.audit.chain import CHAINED_FIELDS, GENESIS_HASH, canonical_parts, event_hash
 from heed.audit.models import MAX_LANES, AuditEvent, AuditHead
 from heed.core import context, db
 
@@ -85,19 +85,8 @@ def _lock_single_lane() -> tuple[int, int, str]:
     raise RuntimeError("the audit chain's head cannot be created")
 
 
-_CONTENT_COLUMNS = (
-    "occurred_at",
-    "actor_user_id",
-    "actor_api_key_id",
-    "actor_label",
-    "action",
-    "target_type",
-    "target_id",
-    "changes",
-    "reason",
-    "request_id",
-    "ip",
-)
+# What the caller gives an event: every chained field but the two the chain itself fills in.
+_CONTENT_COLUMNS = tuple(f for f in CHAINED_FIELDS if f not in ("seq", "prev_hash"))
 
 
 @functools.cache
@@ -265,7 +254,7 @@ def record(
     writers in other transactions append to other lanes at the same time (PostgreSQL, where
     it takes one statement; SQLite has one writer at a time and one lane).
     """
-    content = _content(
+    pending = pending_event(
         action=action,
         actor=actor,
         target=target,
@@ -281,7 +270,8 @@ def record(
     # on its own it is a transaction of its own.
     with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
-            return PendingEvent(content).append()
+            return pending.append()
+        content = pending.content
         lane, last_seq, last_hash = _lock_single_lane()
         content["seq"] = last_seq + 1
         content["prev_hash"] = last_hash
