@@ -39,10 +39,10 @@ from operator import attrgetter
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import ExpressionWrapper, F, Func, IntegerField, Q, QuerySet, TextField, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import IntegerField, Q, QuerySet, Value
 
-from heed.compliance import gateway
+from heed.compliance import facts, gateway
+from heed.compliance.facts import BANKRUPT, DECEASED, INCAPABLE, KEY_PARTS, OPTED_OUT, SEP
 from heed.compliance.rules import clock
 from heed.compliance.rules.evaluators import EVALUATORS
 from heed.compliance.rules.model import (
@@ -70,19 +70,6 @@ SCAN_ALL_ABOVE = 20_000
 BATCH = 20_000  # rows fetched at a time
 _BULK_TO = "cp:bulk"  # the proposed point in history-free situations (only its opt-out matters)
 _MICRO = timedelta(microseconds=1)
-# Bits of the flags column of the pass over the accounts.
-_DECEASED, _BANKRUPT, _INCAPABLE, _OPTED_OUT = 1, 2, 4, 8
-_SEP = "\x1f"  # between the parts of the profile key (JSON text cannot hold it unescaped)
-_KEY_PARTS = 7
-
-
-class _Joined(Func):
-    """Text values joined with ``||`` (SQLite and PostgreSQL): NULL when any part is NULL —
-    only the point's, for an account without a candidate point, which has no key then."""
-
-    arg_joiner = " || "
-    template = "(%(expressions)s)"
-    output_field = TextField()
 
 
 class Unsupported(Exception):
@@ -285,7 +272,8 @@ _IN_FULL = _Profile(free=frozenset(), consent=False, checks=(), in_full=True)
 
 
 def _json_tuple(text: str | None, cache: dict[Any, tuple[str, ...]]) -> tuple[str, ...]:
-    """A zones value as ``_ZonesText`` gives it: JSON text, or the one zone of a one-zone list."""
+    """A zones value as ``facts.ZonesText`` gives it: JSON text, or the one zone of a
+    one-zone list."""
     found = cache.get(text)
     if found is None:
         if text is None:
@@ -296,28 +284,6 @@ def _json_tuple(text: str | None, cache: dict[Any, tuple[str, ...]]) -> tuple[st
             found = (text,)
         cache[text] = found
     return found
-
-
-class _ZonesText(Func):
-    """A JSON list of zone names as text. PostgreSQL: a one-string list as that string (``->>``
-    is several times cheaper than rendering ``jsonb`` as text, a large part of the pass over a
-    million accounts), unless the string starts with "[" (it would read as JSON); SQLite keeps
-    JSON as text already."""
-
-    function = "CAST"
-    template = "CAST(%(expressions)s AS text)"
-    output_field = TextField()
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        sql, params = compiler.compile(self.source_expressions[0])
-        x = f"({sql})"
-        template = (
-            f"(CASE WHEN jsonb_typeof({x}) <> 'array' THEN {x}::text "
-            f"WHEN jsonb_array_length({x}) <> 1 THEN {x}::text "
-            f"WHEN jsonb_typeof({x}->0) = 'string' AND left({x}->>0, 1) <> '[' THEN {x}->>0 "
-            f"ELSE {x}::text END)"
-        )
-        return template, list(params) * template.count(x)
 
 
 def _rows(queryset: QuerySet[Any]) -> Iterable[tuple[Any, ...]]:
@@ -414,9 +380,8 @@ def _setwise(
     packs_available: dict[str, Pack],
     decide_in_full: Callable[[list[int]], None],
 ) -> None:
-    from django.db.models import FilteredRelation
 
-    from heed.compliance.models import ContactPreference
+    from heed.compliance.models import ContactFacts, ContactPreference
     from heed.compliance.models import Hold as HoldRow
     from heed.compliance.selectors import Contactable
     from heed.portfolio.models import Creditor
@@ -474,9 +439,9 @@ def _setwise(
                 creditor_packs=creditor_packs,
                 debtor_timezones=_json_tuple(tz_text, json_cache),
                 debtor_country=country or "",
-                is_deceased=bool(flags & _DECEASED),
-                is_bankrupt=bool(flags & _BANKRUPT),
-                lacks_capacity=bool(flags & _INCAPABLE),
+                is_deceased=bool(flags & DECEASED),
+                is_bankrupt=bool(flags & BANKRUPT),
+                lacks_capacity=bool(flags & INCAPABLE),
             )
             packs = gateway.packs_for(facts, packs_available)
             plan = None
@@ -497,13 +462,13 @@ def _setwise(
         hold_rows: Sequence[Any],
         pref_rows: Sequence[Any],
     ) -> _Profile:
-        parts: list[str] = key.split(_SEP) if key is not None else []
-        if len(parts) != _KEY_PARTS:  # a separator inside a value (or a NULL): never guess
+        parts: list[str] = key.split(SEP) if key is not None else []
+        if len(parts) != KEY_PARTS:  # a separator inside a value (or a NULL): never guess
             return _IN_FULL
         creditor, jurisdiction, debtor_zones, country, point_zones, provenance, flag_text = parts
         flags = int(flag_text)
         facts, plan = facts_for(
-            (int(creditor), jurisdiction, debtor_zones, country, flags & ~_OPTED_OUT)
+            (int(creditor), jurisdiction, debtor_zones, country, flags & ~OPTED_OUT)
         )
         if plan is None:
             return _NO_PACK
@@ -515,7 +480,7 @@ def _setwise(
             party_role=DEBTOR,
             provenance=provenance,
             is_valid=True,
-            opted_out=bool(flags & _OPTED_OUT),
+            opted_out=bool(flags & OPTED_OUT),
             timezones=_json_tuple(point_zones, json_cache),
         )
         zones = gateway.candidate_zones(facts, point)
@@ -560,57 +525,19 @@ def _setwise(
             person=tuple((r, col, m) for r, col, m, per_account in checks if not per_account),
         )
 
-    # Pass 1: every account with its candidate points and their profiles.
-    text = TextField()
-    number = IntegerField()
-    # The four yes/no facts as one small integer: fewer values to convert per row.
-    flags = (
-        Cast("debtor__is_deceased", output_field=number) * _DECEASED
-        + Cast("debtor__is_bankrupt", output_field=number) * _BANKRUPT
-        + Cast("debtor__lacks_capacity", output_field=number) * _INCAPABLE
-        + Coalesce(Cast("bulk_point__opted_out", output_field=number), 0) * _OPTED_OUT
-    )
-    rows = (
-        accounts.order_by()
-        .annotate(
-            bulk_point=FilteredRelation(
-                "debtor__contact_points",
-                condition=Q(
-                    debtor__contact_points__party_role=DEBTOR,
-                    debtor__contact_points__is_valid=True,
-                    debtor__contact_points__kind__in=kinds,
-                ),
-            )
-        )
-        .values_list(
-            "id",
-            "debtor_id",
-            "bulk_point__id",
-            # The profile key as one text value (one value to convert per row, hashed once):
-            # creditor, jurisdiction, debtor's zones, country, point's zones, provenance, flags.
-            _Joined(
-                Cast("creditor_id", output_field=text),
-                *(
-                    part
-                    for value in (
-                        F("jurisdiction"),
-                        _ZonesText("debtor__timezones"),
-                        F("debtor__country"),
-                        _ZonesText("bulk_point__timezones"),
-                        F("bulk_point__provenance"),
-                        Cast(ExpressionWrapper(flags, output_field=number), output_field=text),
-                    )
-                    for part in (Value(_SEP), value)
-                ),
-            ),
-        )
-    )
-    # SQLite reads the accounts in id order anyway: ordered, an account's points are adjacent
-    # rows. PostgreSQL would sort the whole join for that: it is not asked to, and the points
-    # are gathered per account by id instead (the answers are sorted at the end).
+    # Pass 1: every account's candidate points and their profiles, from the contact facts
+    # (refreshed first: the people whose rows changed since are rebuilt).
+    facts.refresh()
+    stored = ContactFacts.objects.filter(kind__in=kinds)
+    if not everyone:
+        stored = stored.filter(account_id__in=accounts.order_by().values("id"))
+    rows = stored.values_list("account_id", "debtor_id", "point_id", "key")
+    # SQLite reads the covering index in account order: an account's points are adjacent rows.
+    # PostgreSQL would sort for that: it is not asked to, and the points are gathered per
+    # account by id instead (the answers are sorted at the end).
     ordered = connection.vendor == "sqlite"
     if ordered:
-        rows = rows.order_by("id")
+        rows = rows.order_by("account_id")
     special = holds.keys() | preferences.keys()
     profiles: dict[str, _Profile] = {}
     # One entry per account: (account, person, point, profile) for one candidate point,
@@ -626,9 +553,6 @@ def _setwise(
         while batch := cursor.fetchmany(BATCH):
             for r in batch:
                 account_id = r[0]
-                if r[2] is None:
-                    append((account_id, r[1], 0, None))
-                    continue
                 if special and r[1] in special:
                     found = profile(
                         account_id, r[2], r[3], holds.get(r[1], ()), preferences.get(r[1], ())
@@ -653,7 +577,11 @@ def _setwise(
                     entries[index] = (account_id, r[1], 0, [(last[2], last[3]), (r[2], found)])
                 else:
                     last[3].append((r[2], found))
+    # Accounts without a candidate point have no facts rows: counted, not listed.
+    seen = accounts.order_by().count()
+    no_point = max(0, seen - len(entries))
     if not entries:
+        _finish(result, seen, no_point, Counter())
         return
 
     by_account, by_person, later = _counts(
@@ -665,13 +593,8 @@ def _setwise(
     in_full: list[int] = []
     contactable = result.contactable
     refusals: Counter[frozenset[str]] = Counter()  # the first point's failing rules
-    seen = len(entries)
-    no_point = 0
     get_own, get_person = by_account.get, by_person.get
     for account_id, debtor_id, point_id, prof in entries:
-        if prof is None:
-            no_point += 1
-            continue
         if debtor_id in later:
             in_full.append(account_id)
             continue
@@ -730,6 +653,15 @@ def _setwise(
             contactable.append(Contactable(account_id, chosen))
         elif first is not None:
             refusals[first] += 1
+    _finish(result, seen, no_point, refusals)
+    if in_full:
+        decide_in_full(in_full)
+    if in_full or not ordered:
+        contactable.sort(key=attrgetter("account_id"))
+
+
+def _finish(result: Any, seen: int, no_point: int, refusals: Counter[frozenset[str]]) -> None:
+    """Add the pass's totals to ``result``: accounts seen, without a point, blocked per rule."""
     result.total += seen
     result.no_contact_point += no_point
     blocked = result.blocked_by_rule
@@ -738,10 +670,6 @@ def _setwise(
     for rules, count in refusals.items():
         for rule in rules:
             blocked[rule] += count
-    if in_full:
-        decide_in_full(in_full)
-    if in_full or not ordered:
-        contactable.sort(key=attrgetter("account_id"))
 
 
 def _free_failures(
@@ -873,73 +801,177 @@ def _counts(
     since: datetime,
     many: bool,
 ) -> tuple[dict[int, tuple[Any, ...]], dict[int, tuple[Any, ...]], set[int]]:
-    """One grouped pass over the recent attempts: per (person, account) the count of each
-    column, summed per person too, and the people with a contact after ``at``."""
-    from django.db.models import Case, Sum, Value, When
+    """One pass over the recent attempts: per (person, account) the count of each column,
+    summed per person too, and the people with a contact after ``at``.
+
+    The database classifies each attempt as one integer (bit ``i``: column ``i`` counts it;
+    the bit after the last column: recorded after ``at``) and returns the people, accounts and
+    classes of a day's attempts as three comma-separated texts; numpy groups them. A grouped
+    query returned the same counts, but sorting a million attempts for it and converting one
+    row per (person, account) cost three times as much (``tests/test_bulk.py`` compares both).
+    """
+    conditions = _bit_conditions(columns, at=at, since=since)
+    people, account_ids, classes = _classified(conditions, accounts, at=at, many=many)
+    return _grouped(people, account_ids, classes, len(columns))
+
+
+# Bits per class value (int64, sign bit left alone); more conditions take more values.
+_CLASS_BITS = 62
+SLICE = timedelta(days=1)  # attempts read per statement: bounded memory for long windows
+
+
+def _bit_conditions(
+    columns: dict[tuple[Measure, datetime], int], *, at: datetime, since: datetime
+) -> tuple[datetime, Q, list[Q | None]]:
+    """The scan's first instant, its filter, and the condition of each bit (``None``:
+    every attempt the scan reads)."""
+    earliest = min((start for _m, start in columns), default=at)
+    bound = min(earliest, at)
+    common, residuals = _factored([measure for measure, _start in columns])
+    # Only attempts some column can count, or after ``at``: the conditions every column shares
+    # are evaluated once per attempt. (An attempt left out would count 0 in every column; the
+    # later ones are kept for ``later``.)
+    scan = (common | Q(started_at__gt=at)) if columns else Q()
+    bits: list[Q | None] = []
+    for (measure, start), _index in sorted(columns.items(), key=lambda item: item[1]):
+        # The instant first (the selective test for a short window); none when the scan's own
+        # bound already says it. Attempts through ``common | later`` that fail ``common``
+        # belong to people with a contact after ``at``, decided in full: their counts are
+        # unused.
+        condition = Q(started_at__gte=start) if start > bound else Q()
+        condition &= residuals[measure]
+        bits.append(condition if condition else None)
+    bits.append(Q(started_at__gt=at))
+    return bound, scan, bits  # type: ignore[return-value]
+
+
+def _classified(
+    conditions: tuple[datetime, Q, list[Q | None]],
+    accounts: QuerySet[Any],
+    *,
+    at: datetime,
+    many: bool,
+) -> tuple[Any, Any, list[Any]]:
+    """People, accounts and class values (one array per ``_CLASS_BITS`` bits) of the scanned
+    attempts, read a day at a time."""
+    import numpy as np
+    from django.db.models import Case, ExpressionWrapper, When
 
     from heed.collection.models import ContactAttempt
 
-    earliest = min((start for _m, start in columns), default=at)
-    bound = min(earliest, at)
-    qs = ContactAttempt.objects.filter(started_at__gte=bound)
+    bound, scan, bits = conditions
+    classes = []
+    for first in range(0, len(bits), _CLASS_BITS):
+        terms = [
+            Value(1 << (k - first))
+            if condition is None
+            else Case(
+                When(condition, then=Value(1 << (k - first))),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+            for k, condition in enumerate(bits[first : first + _CLASS_BITS], start=first)
+        ]
+        total: Any = terms[0]
+        for term in terms[1:]:
+            total = total + term
+        classes.append(ExpressionWrapper(total, output_field=IntegerField()))
+    names = [f"class{j}" for j in range(len(classes))]
+    base = ContactAttempt.objects.filter(scan)
     if not many:
-        qs = qs.filter(debtor_id__in=accounts.order_by().values("debtor_id"))
-    common, residuals = _factored([measure for measure, _start in columns])
-    if columns:
-        # Only attempts some column can count, or after ``at``: the conditions every column
-        # shares are evaluated once per attempt instead of once per column. (An attempt left
-        # out would count 0 in every column; the later ones are kept for ``later``.)
-        qs = qs.filter(common | Q(started_at__gt=at))
-    one, nothing = Value(1), Value(0)
-    aggregates = {}
-    for (measure, start), index in sorted(columns.items(), key=lambda item: item[1]):
-        # The instant first (the selective test for a short window); none when the scan's
-        # own bound already says it. Attempts through ``common | later`` that fail ``common``
-        # belong to people with a contact after ``at``, decided in full: their counts are unused.
-        condition = Q(started_at__gte=start) if start > bound else Q()
-        condition &= residuals[measure]
-        aggregates[f"c{index}"] = Sum(
-            Case(When(condition, then=one), default=nothing, output_field=IntegerField())
-            if condition
-            else one
+        base = base.filter(debtor_id__in=accounts.order_by().values("debtor_id"))
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        texts = ", ".join(
+            f"string_agg({quote(n)}::text, ',')" for n in ["debtor_id", "account_id", *names]
         )
-    aggregates["later"] = Sum(
-        Case(When(started_at__gt=at, then=one), default=nothing, output_field=IntegerField())
-    )
-    names = [f"c{i}" for i in range(len(columns))]
-    query = (
-        qs.order_by()
-        .values("debtor_id", "account_id")
-        .annotate(**aggregates)
-        .values_list("debtor_id", "account_id", *names, "later")
-    )
-    sql, params = query.query.sql_with_params()
-    if many and connection.vendor == "sqlite":
-        sql = _indexed_by(sql)
-    # Rows are (debtor, account, count 0, count 1, …, later): a check reads column 2 + i.
-    by_account: dict[int, tuple[Any, ...]] = {}
-    by_person: dict[int, tuple[Any, ...]] = {}
-    later: set[int] = set()
+    else:
+        texts = ", ".join(
+            f"group_concat({quote(n)}, ',')" for n in ["debtor_id", "account_id", *names]
+        )
+    parts: list[list[Any]] = [[] for _ in range(2 + len(names))]
+    low: datetime | None = bound
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(20_000):
-            for row in batch:
-                debtor = row[0]
-                clash = by_account.get(row[1])
-                if clash is not None:  # one account's contacts under two people: decide in full
-                    later.update((debtor, clash[0]))
-                by_account[row[1]] = row
-                previous = by_person.get(debtor)
-                if previous is None:
-                    by_person[debtor] = row
-                else:  # another account of the same person: the person's counts are the sums
-                    by_person[debtor] = (
-                        debtor,
-                        None,
-                        *(a + b for a, b in zip(previous[2:], row[2:], strict=True)),
-                    )
-                if row[-1]:
-                    later.add(debtor)
+        while low is not None:
+            high: datetime | None = low + SLICE
+            window = Q(started_at__gte=low)
+            if high is not None and high <= at:
+                window &= Q(started_at__lt=high)
+            else:
+                high = None  # the last slice: everything from ``low`` on, later ones included
+            inner = (
+                base.filter(window)
+                .order_by()
+                .annotate(**dict(zip(names, classes, strict=True)))
+                .values_list("debtor_id", "account_id", *names)
+            )
+            sql, params = inner.query.sql_with_params()
+            if many and connection.vendor == "sqlite":
+                sql = _indexed_by(sql)
+            cursor.execute(f"SELECT {texts} FROM ({sql}) attempts", params)  # noqa: S608
+            for values, text in zip(parts, cursor.fetchone(), strict=True):
+                values.append(np.fromstring(text or "", dtype=np.int64, sep=","))
+            low = high
+    arrays = [np.concatenate(values) for values in parts]
+    if len({a.size for a in arrays}) != 1:  # a NULL would shift the texts: never guess
+        raise RuntimeError("attempt classes misaligned")
+    return arrays[0], arrays[1], arrays[2:]
+
+
+def _grouped(
+    people: Any, account_ids: Any, classes: list[Any], count: int
+) -> tuple[dict[int, tuple[Any, ...]], dict[int, tuple[Any, ...]], set[int]]:
+    """Rows ``(debtor, account, count 0, …, count n-1, later)`` per (person, account) and per
+    person (account ``None``: the sums), and the people to decide in full (a contact after
+    ``at``, or one account's contacts recorded under two people)."""
+    import numpy as np
+
+    if not people.size:
+        return {}, {}, set()
+    top = int(account_ids.max()) + 1
+    if int(people.max()) < (2**62) // top:  # one int64 key per (person, account): one sort
+        order = np.argsort(people * top + account_ids, kind="stable")
+    else:
+        order = np.lexsort((account_ids, people))
+    people, account_ids = people[order], account_ids[order]
+    classes = [values[order] for values in classes]
+    new_pair = np.ones(people.size, dtype=bool)
+    new_pair[1:] = (people[1:] != people[:-1]) | (account_ids[1:] != account_ids[:-1])
+    starts = np.flatnonzero(new_pair)
+    sums = []
+    for k in range(count + 1):  # the columns, then "later"
+        bit = (classes[k // _CLASS_BITS] >> (k % _CLASS_BITS)) & 1
+        sums.append(np.add.reduceat(bit, starts))
+    pair_people, pair_accounts = people[starts], account_ids[starts]
+    new_person = np.ones(starts.size, dtype=bool)
+    new_person[1:] = pair_people[1:] != pair_people[:-1]
+    person_starts = np.flatnonzero(new_person)
+    person_sums = [np.add.reduceat(values, person_starts) for values in sums]
+
+    rows = list(
+        zip(pair_people.tolist(), pair_accounts.tolist(), *(v.tolist() for v in sums), strict=True)
+    )
+    by_account = dict(zip(pair_accounts.tolist(), rows, strict=True))
+    later = set(pair_people[sums[-1] > 0].tolist())
+    if len(by_account) != len(rows):  # one account's contacts under two people
+        unique, seen = np.unique(pair_accounts, return_counts=True)
+        shared = np.isin(pair_accounts, unique[seen > 1])
+        later.update(pair_people[shared].tolist())
+    if person_starts.size == starts.size:  # one account per person: the same rows
+        return by_account, dict(zip(pair_people.tolist(), rows, strict=True)), later
+    person_ids = pair_people[person_starts].tolist()
+    by_person = dict(
+        zip(
+            person_ids,
+            zip(
+                person_ids,
+                [None] * len(person_ids),
+                *(v.tolist() for v in person_sums),
+                strict=True,
+            ),
+            strict=True,
+        )
+    )
     return by_account, by_person, later
 
 

@@ -293,3 +293,51 @@ class Decision(models.Model):
 
     def __str__(self) -> str:
         return f"decision #{self.pk}"
+
+
+class ContactFacts(models.Model):
+    """What bulk "contactable now" needs of an account and one of its candidate points, kept
+    as one row (derived data: :mod:`heed.compliance.facts` rebuilds it, never edit it).
+
+    One row per account and each of its debtor's valid points of the debtor's own (any kind):
+    the ids, the point's kind and the profile key ``heed.compliance.bulk`` decodes — creditor,
+    jurisdiction, the debtor's zones and country, the point's zones and provenance, and the
+    flags. Reading it replaces joining accounts, debtors and points for every account, which
+    was most of the pass's time. Database triggers mark every person whose account, debtor or
+    point rows change (:class:`ContactFactsDirty`); the pass refreshes those first.
+    """
+
+    account_id = models.BigIntegerField(_("account"))
+    debtor_id = models.BigIntegerField(_("debtor"), db_index=True)
+    point_id = models.BigIntegerField(_("contact point"))
+    kind = models.CharField(_("kind"), max_length=10)
+    key = models.TextField(_("profile key"), null=True)
+
+    class Meta:
+        verbose_name = _("contact facts")
+        verbose_name_plural = _("contact facts")
+        indexes = [
+            # Covering, in account order: the pass reads only this index.
+            models.Index(
+                fields=["account_id", "kind", "debtor_id", "point_id", "key"],
+                name="contactfacts_account_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"facts of account {self.account_id} / point {self.point_id}"
+
+
+class ContactFactsDirty(models.Model):
+    """A person whose contact facts must be rebuilt: written by database triggers on the
+    account, debtor and contact point tables (migration ``0004``), consumed by
+    :func:`heed.compliance.facts.refresh`."""
+
+    debtor_id = models.BigIntegerField(_("debtor"))
+
+    class Meta:
+        verbose_name = _("contact facts to rebuild")
+        verbose_name_plural = _("contact facts to rebuild")
+
+    def __str__(self) -> str:
+        return f"rebuild facts of debtor {self.debtor_id}"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from heed.collection.models import ContactAttempt
-from heed.compliance import bulk, selectors, services
+from heed.compliance import bulk, facts, selectors, services
 from heed.compliance.models import ContactPreference, Hold
 from heed.core.roles import Role
 from heed.portfolio.models import Account, ContactPoint
@@ -355,7 +355,7 @@ def test_a_key_value_holding_the_separator_is_decided_in_full(
     at = MOMENTS[1]
     accounts = _population(21, at)
     odd = accounts[0]
-    Account.objects.filter(pk=odd.pk).update(jurisdiction=f"US{bulk._SEP}NY")
+    Account.objects.filter(pk=odd.pk).update(jurisdiction=f"US{facts.SEP}NY")
     in_full: list[int] = []
     original = selectors._bulk_chunk
 
