@@ -389,3 +389,68 @@ def test_bulk_leaves_the_connection_settings_as_they_were(packs_active: Any) -> 
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('work_mem'), current_setting('random_page_cost')")
         assert cursor.fetchone() == before
+
+
+@pytest.mark.parametrize("slice_hours", [24, 5])
+def test_the_counts_equal_counting_each_column_with_the_orm(
+    slice_hours: int, packs_active: Any, monkeypatch: Any
+) -> None:
+    """The attempts classified by the database and grouped with numpy give, per (person,
+    account) and per person, the number of attempts each column's measure counts since its
+    instant — whatever the slices the scan is read in; people with a contact after ``at`` and
+    both people of an account whose contacts were recorded under two people are named."""
+    at = MOMENTS[2]
+    accounts = _population(12, at)
+    shared = accounts[0]
+    stranger = next(a for a in accounts if a.debtor_id != shared.debtor_id)
+    ContactAttempt.objects.create(
+        account=shared,
+        debtor_id=stranger.debtor_id,
+        party_role="debtor",
+        channel="call",
+        direction="outbound",
+        initiator="collector",
+        started_at=at - timedelta(hours=2),
+        outcome="no_answer",
+    )
+    captured: dict[str, Any] = {}
+    original = bulk._counts
+
+    def spy(columns: Any, accounts: Any, **kwargs: Any) -> Any:
+        captured.update(columns=dict(columns), **kwargs)
+        return original(columns, accounts, **kwargs)
+
+    monkeypatch.setattr(bulk, "_counts", spy)
+    selectors.contactable_now(Account.objects.all(), at=at, channel="call")
+    columns = captured["columns"]
+    assert len(columns) >= 3
+    monkeypatch.setattr(bulk, "SLICE", timedelta(hours=slice_hours))
+    by_account, by_person, later = original(
+        columns, Account.objects.all(), at=at, since=captured["since"], many=True
+    )
+
+    after = set(
+        ContactAttempt.objects.filter(started_at__gt=at).values_list("debtor_id", flat=True)
+    )
+    assert later == after | {shared.debtor_id, stranger.debtor_id}
+    checked = 0
+    for (measure, start), index in columns.items():
+        counted = list(
+            ContactAttempt.objects.filter(measure.condition(), started_at__gte=start).values_list(
+                "debtor_id", "account_id"
+            )
+        )
+        pairs = Counter(p for p in counted if p[0] not in later)
+        people = Counter(d for d, _account in counted if d not in later)
+        for (debtor, account), count in pairs.items():
+            assert by_account[account][0] == debtor
+            assert by_account[account][2 + index] == count
+            checked += 1
+        for account, row in by_account.items():
+            if row[0] not in later:
+                assert row[2 + index] == pairs.get((row[0], account), 0)
+        for debtor, row in by_person.items():
+            if debtor not in later:
+                assert row[2 + index] == people.get(debtor, 0)
+        assert set(people) <= set(by_person)
+    assert checked > 10

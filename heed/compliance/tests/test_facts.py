@@ -1,0 +1,178 @@
+"""Contact facts: the database triggers mark exactly the people whose facts change, whatever
+wrote the change, and a refresh rebuilds their rows to what the full join gives — so bulk
+"contactable now" keeps equalling per-account preflight after the portfolio changes."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from heed.compliance import facts, selectors
+from heed.compliance.models import ContactFacts, ContactFactsDirty
+from heed.compliance.tests.test_bulk import MOMENTS, _expected, _point, _population
+from heed.core.roles import Role
+from heed.portfolio.models import Account, ContactPoint, Debtor
+from heed.portfolio.tests.factories import AccountFactory, DebtorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def collector(make_user: Any) -> Any:
+    return make_user(Role.COLLECTOR, username="facts-collector")
+
+
+def _stored() -> set[tuple[Any, ...]]:
+    return set(
+        ContactFacts.objects.values_list("account_id", "debtor_id", "point_id", "kind", "key")
+    )
+
+
+def _joined() -> set[tuple[Any, ...]]:
+    """What the full join gives now (the rows a rebuild from nothing would store)."""
+    sql, params = facts.source()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {tuple(row) for row in cursor.fetchall()}
+
+
+def _candidates() -> set[tuple[int, int, int, str]]:
+    """Every account with each valid point of its debtor's own, straight from the models."""
+    return {
+        (account.pk, account.debtor_id, point.pk, point.kind)
+        for account in Account.objects.all()
+        for point in ContactPoint.objects.filter(
+            debtor_id=account.debtor_id, party_role="debtor", is_valid=True
+        )
+    }
+
+
+def _marked() -> set[int]:
+    return set(ContactFactsDirty.objects.values_list("debtor_id", flat=True))
+
+
+def test_the_triggers_mark_the_people_whose_facts_change() -> None:
+    debtor = DebtorFactory(timezones=["Asia/Shanghai"])
+    other = DebtorFactory()
+    account = AccountFactory(debtor=debtor)
+    assert _marked() == {debtor.pk}  # a new account
+    facts.refresh()
+    assert _marked() == set()
+
+    phone = _point(debtor, "t1")
+    assert _marked() == {debtor.pk}  # a point of the debtor's own
+    facts.refresh()
+    _point(debtor, "t2", party_role="emergency_contact")
+    assert _marked() == set()  # a third party's number is never a candidate
+
+    # Columns the facts are not built from mark nobody, even through save() of every column.
+    Debtor.objects.filter(pk=debtor.pk).update(full_name="Renamed")
+    Account.objects.filter(pk=account.pk).update(principal_balance=1)
+    account.refresh_from_db()
+    account.save()
+    ContactPoint.objects.filter(pk=phone.pk).update(value_masked="+86 ***")
+    assert _marked() == set()
+
+    changes = [
+        lambda: Debtor.objects.filter(pk=debtor.pk).update(timezones=["Asia/Urumqi"]),
+        lambda: Debtor.objects.filter(pk=debtor.pk).update(is_deceased=True),
+        lambda: Account.objects.filter(pk=account.pk).update(jurisdiction="US-NY"),
+        lambda: ContactPoint.objects.filter(pk=phone.pk).update(opted_out=True),
+        lambda: ContactPoint.objects.filter(pk=phone.pk).update(is_valid=False),
+        lambda: ContactPoint.objects.filter(pk=phone.pk).update(provenance="public_source"),
+    ]
+    for change in changes:
+        change()
+        assert _marked() == {debtor.pk}, change
+        facts.refresh()
+
+    # Moving an account or a point to another person marks both people.
+    Account.objects.filter(pk=account.pk).update(debtor=other)
+    assert _marked() == {debtor.pk, other.pk}
+    facts.refresh()
+    ContactPoint.objects.filter(pk=phone.pk).update(debtor=other)
+    assert _marked() == {debtor.pk, other.pk}
+    facts.refresh()
+    ContactPoint.objects.filter(pk=phone.pk).delete()
+    assert _marked() == {other.pk}
+    facts.refresh()
+    Account.objects.filter(pk=account.pk).delete()
+    assert _marked() == {other.pk}
+
+
+@pytest.mark.parametrize("full", [False, True])
+def test_a_refresh_stores_what_the_join_gives(full: bool, monkeypatch: Any) -> None:
+    """After any mix of changes, the stored rows are exactly the join's — rebuilt person by
+    person, or all at once when many people are marked."""
+    monkeypatch.setattr(facts, "FULL_REBUILD_ABOVE", 0 if full else 10**9)
+    monkeypatch.setattr(facts, "CHUNK", 3)  # several statements
+    rng = random.Random(8)
+    _population(8, MOMENTS[0])
+    assert facts.refresh() > 0
+    assert _stored() == _joined()
+    assert {row[:4] for row in _stored()} == _candidates()
+    assert facts.refresh() == 0  # nothing marked: nothing to do
+
+    debtors = list(Debtor.objects.all())
+    points = list(ContactPoint.objects.filter(party_role="debtor"))
+    accounts = list(Account.objects.all())
+    for _ in range(12):
+        what = rng.randrange(6)
+        if what == 0:
+            d = rng.choice(debtors)
+            Debtor.objects.filter(pk=d.pk).update(timezones=rng.choice([[], ["Europe/London"]]))
+        elif what == 1:
+            p = rng.choice(points)
+            ContactPoint.objects.filter(pk=p.pk).update(opted_out=rng.random() < 0.5)
+        elif what == 2:
+            p = rng.choice(points)
+            ContactPoint.objects.filter(pk=p.pk).update(is_valid=rng.random() < 0.5)
+        elif what == 3:
+            a = rng.choice(accounts)
+            Account.objects.filter(pk=a.pk).update(jurisdiction=rng.choice(["CN", "GB", ""]))
+        elif what == 4:
+            _point(rng.choice(debtors), f"new{rng.random()}", kind=rng.choice(["phone", "email"]))
+        else:
+            AccountFactory(debtor=rng.choice(debtors))
+    assert _stored() != _joined()  # stale until refreshed
+    facts.refresh()
+    assert _stored() == _joined()
+    assert {row[:4] for row in _stored()} == _candidates()
+
+
+def test_bulk_follows_changes_made_after_an_earlier_pass(packs_active: Any, collector: Any) -> None:
+    """The pass refreshes the facts first: raw updates, new points and removed points made
+    after an earlier pass change its answers exactly as they change preflight's."""
+    at = MOMENTS[0]
+    _population(31, at)
+    creditor = Account.objects.filter(jurisdiction="CN").first().creditor  # type: ignore[union-attr]
+    for index in range(8):  # people nothing stops from being called at 11:00 in Shanghai
+        debtor = DebtorFactory(country="CN", timezones=["Asia/Shanghai"])
+        AccountFactory(debtor=debtor, creditor=creditor, jurisdiction="CN", currency="CNY")
+        _point(debtor, f"clean-{index}", timezones=["Asia/Shanghai"])
+    spare = [
+        _point(debtor, f"spare-{debtor.pk}", timezones=["Asia/Shanghai"])
+        for debtor in Debtor.objects.order_by("-pk")[:3]
+    ]
+    first = selectors.contactable_now(Account.objects.all(), at=at, channel="call")
+    assert len(first.contactable) > 8
+    contactable = [c.contact_point_id for c in first.contactable]
+    ContactPoint.objects.filter(pk__in=contactable[:3]).update(opted_out=True)
+    ContactPoint.objects.filter(pk__in=contactable[3:5]).update(is_valid=False)
+    ContactPoint.objects.filter(pk__in=[p.pk for p in spare]).delete()
+    dead = Account.objects.get(pk=first.contactable[5].account_id).debtor_id
+    Debtor.objects.filter(pk=dead).update(is_deceased=True)
+    Account.objects.filter(pk=first.contactable[6].account_id).update(jurisdiction="XX")
+    for debtor in Debtor.objects.order_by("pk")[:4]:
+        _point(debtor, f"late-{debtor.pk}", timezones=["Asia/Shanghai"])
+
+    accounts = list(Account.objects.order_by("pk"))
+    result = selectors.contactable_now(Account.objects.all(), at=at, channel="call")
+    chosen = {c.account_id: c.contact_point_id for c in result.contactable}
+    expected_chosen, expected_blocked = _expected(collector, accounts, at, "call")
+    assert chosen == expected_chosen
+    assert result.blocked_by_rule == expected_blocked
+    assert chosen != {c.account_id: c.contact_point_id for c in first.contactable}
