@@ -45,6 +45,7 @@ from datetime import date, datetime, timedelta
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
 from django.db import connection, transaction
 from django.db.models import IntegerField, Q, QuerySet, Value
 
@@ -540,99 +541,104 @@ def _setwise(
     stored = ContactFacts.objects.filter(kind__in=kinds)
     if not everyone:
         stored = stored.filter(account_id__in=accounts.order_by().values("id"))
-    rows = stored.values_list("account_id", "debtor_id", "point_id", "key")
-    # SQLite reads the covering index in account order: an account's points are adjacent rows.
-    # PostgreSQL would sort for that: it is not asked to, and the points are gathered per
-    # account by id instead (the answers are sorted at the end).
-    ordered = connection.vendor == "sqlite"
-    if ordered:
-        rows = rows.order_by("account_id")
-    special = holds.keys() | preferences.keys()
-    profiles: dict[str, _Profile] = {}
-    # One entry per account: (account, person, point, profile) for one candidate point,
-    # (account, person, 0, [(point, profile), ...]) for several, (account, person, 0, None)
-    # for none. An account's points are adjacent rows (the pass is ordered by account).
-    entries: list[tuple[int, int, int, Any]] = []
-    append = entries.append
-    previous = None
-    position: dict[int, int] = {}
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while batch := cursor.fetchmany(BATCH):
-            for r in batch:
-                account_id = r[0]
-                if special and r[1] in special:
-                    found = profile(
-                        account_id, r[2], r[3], holds.get(r[1], ()), preferences.get(r[1], ())
-                    )
-                else:
-                    found = profiles.get(r[3])  # type: ignore[assignment]
-                    if found is None:
-                        found = profile(account_id, r[2], r[3], (), ())
-                        profiles[r[3]] = found
-                if ordered:
-                    index = len(entries) - 1 if account_id == previous else -1
-                    previous = account_id
-                else:
-                    index = position.setdefault(account_id, len(entries))
-                    if index == len(entries):
-                        index = -1
-                if index < 0:
-                    append((account_id, r[1], r[2], found))
-                    continue
-                last = entries[index]
-                if last[2]:
-                    entries[index] = (account_id, r[1], 0, [(last[2], last[3]), (r[2], found)])
-                else:
-                    last[3].append((r[2], found))
+    keys, account_ids, people, points, key_index = _read_facts(stored)
     # Accounts without a candidate point have no facts rows: counted, not listed.
     seen = accounts.order_by().count()
-    no_point = max(0, seen - len(entries))
-    if not entries:
+    distinct, per_account = np.unique(account_ids, return_counts=True)
+    no_point = max(0, seen - distinct.size)
+    if not account_ids.size:
         _finish(result, seen, no_point, Counter())
         return
+    # The profile of each distinct key (registering its count columns before the counts).
+    key_profiles = [profile(0, 0, key, (), ()) for key in keys]
 
-    by_account, by_person, later = _counts(
-        columns, accounts, at=at, since=since, many=len(entries) > SCAN_ALL_ABOVE
+    # Rows the arrays cannot decide go through the loop below: an account with several
+    # candidate points (the first passing point by id), a person with holds or preferences
+    # (a profile of their own), a profile with more checks than one integer holds.
+    slow = np.isin(account_ids, distinct[per_account > 1])
+    special = holds.keys() | preferences.keys()
+    if special:
+        slow |= np.isin(people, np.fromiter(special, dtype=np.int64, count=len(special)))
+    wide = np.array([len(p.checks) > 62 for p in key_profiles], dtype=bool)
+    slow |= wide[key_index]
+    entries = _slow_entries(
+        account_ids[slow],
+        people[slow],
+        points[slow],
+        key_index[slow],
+        keys,
+        key_profiles,
+        lambda account_id, point_id, key, debtor_id: (
+            profile(
+                account_id, point_id, key, holds.get(debtor_id, ()), preferences.get(debtor_id, ())
+            )
+            if debtor_id in special
+            else None
+        ),
     )
 
+    counts = _counts(columns, accounts, at=at, since=since, many=seen > SCAN_ALL_ABOVE)
+
     # Pass 2: the counts decide the counting rules.
-    zero: tuple[Any, ...] = (None, None, *(0 for _ in columns))
     in_full: list[int] = []
-    contactable = result.contactable
     refusals: Counter[frozenset[str]] = Counter()  # the first point's failing rules
+    chosen_accounts: list[Any] = []
+    chosen_points: list[Any] = []
+    fast = ~slow
+    later = counts.later_array()
+    in_full_keys = np.array([p.in_full for p in key_profiles], dtype=bool)
+    to_full = fast & (np.isin(people, later) | in_full_keys[key_index])
+    in_full.extend(account_ids[to_full].tolist())
+    rows = np.flatnonzero(fast & ~to_full)
+    if rows.size:
+        own, person = counts.positions(people[rows], account_ids[rows])
+        order = np.argsort(key_index[rows], kind="stable")
+        rows, own, person = (
+            rows[order],
+            (own[0][order], own[1][order]),
+            (
+                person[0][order],
+                person[1][order],
+            ),
+        )
+        groups = np.flatnonzero(np.diff(key_index[rows], prepend=-1))
+        for begin, stop in zip(groups, [*groups[1:], rows.size], strict=True):
+            prof = key_profiles[int(key_index[rows[begin]])]
+            span = slice(begin, stop)
+            code = np.zeros(stop - begin, dtype=np.int64)
+            rules: list[str] = []
+            for checks, (found, where), table in (
+                (prof.own, own, counts.pair_sums),
+                (prof.person, person, counts.person_sums),
+            ):
+                for rule, column, maximum in checks:
+                    values = np.where(found[span], table[column - 2][where[span]], 0)
+                    code |= (values >= maximum).astype(np.int64) << len(rules)
+                    rules.append(rule)
+            codes, how_many = np.unique(code, return_counts=True)
+            for value, number in zip(codes.tolist(), how_many.tolist(), strict=True):
+                failing = prof.free
+                if value:
+                    failing = failing.union(r for j, r in enumerate(rules) if value >> j & 1)
+                if failing:
+                    refusals[failing] += number
+                else:
+                    passing = rows[span][code == value]
+                    chosen_accounts.append(account_ids[passing])
+                    chosen_points.append(points[passing])
+
+    zero: tuple[Any, ...] = (None, None, *(0 for _ in columns))
+    by_account, by_person = counts.rows_for(
+        np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries)),
+        np.fromiter((e[1] for e in entries), dtype=np.int64, count=len(entries)),
+    )
+    later_people = counts.later
     get_own, get_person = by_account.get, by_person.get
-    for account_id, debtor_id, point_id, prof in entries:
-        if debtor_id in later:
+    slow_chosen: list[tuple[int, int]] = []
+    for account_id, debtor_id, candidates in entries:
+        if debtor_id in later_people:
             in_full.append(account_id)
             continue
-        if point_id:  # one candidate point: the common case
-            if prof.in_full:
-                in_full.append(account_id)
-                continue
-            failing = prof.free
-            if prof.own:
-                own = get_own(account_id)
-                # (contacts on this account recorded under someone else are not this person's)
-                if own is not None and own[0] == debtor_id:
-                    extra = [rule for rule, column, maximum in prof.own if own[column] >= maximum]
-                    if extra:
-                        failing = failing.union(extra)
-            if prof.person:
-                person = get_person(debtor_id)
-                if person is not None:
-                    extra = [
-                        rule for rule, column, maximum in prof.person if person[column] >= maximum
-                    ]
-                    if extra:
-                        failing = failing.union(extra)
-            if failing:
-                refusals[failing] += 1
-            else:
-                contactable.append(Contactable(account_id, point_id))
-            continue
-        candidates: list[tuple[int, _Profile]] = sorted(prof, key=lambda c: c[0])
         first: frozenset[str] | None = None
         chosen = 0
         for point_id, candidate in candidates:
@@ -642,14 +648,15 @@ def _setwise(
                 break
             failing = candidate.free
             if candidate.checks:
-                own = get_own(account_id, zero)
-                if own[0] != debtor_id:
-                    own = zero
-                person = get_person(debtor_id, zero)
+                own_row = get_own(account_id, zero)
+                # (contacts on this account recorded under someone else are not this person's)
+                if own_row[0] != debtor_id:
+                    own_row = zero
+                person_row = get_person(debtor_id, zero)
                 extra = [
                     rule
                     for rule, column, maximum, per_account in candidate.checks
-                    if (own if per_account else person)[column] >= maximum
+                    if (own_row if per_account else person_row)[column] >= maximum
                 ]
                 if extra:
                     failing = failing.union(extra)
@@ -659,14 +666,23 @@ def _setwise(
                 chosen = point_id
                 break
         if chosen:
-            contactable.append(Contactable(account_id, chosen))
+            slow_chosen.append((account_id, chosen))
         elif first is not None:
             refusals[first] += 1
+    if slow_chosen:
+        chosen_accounts.append(np.array([a for a, _p in slow_chosen], dtype=np.int64))
+        chosen_points.append(np.array([p for _a, p in slow_chosen], dtype=np.int64))
+    if chosen_accounts:
+        chosen_a = np.concatenate(chosen_accounts)
+        chosen_p = np.concatenate(chosen_points)
+        order = np.argsort(chosen_a, kind="stable")
+        result.contactable.extend(
+            map(Contactable, chosen_a[order].tolist(), chosen_p[order].tolist())
+        )
     _finish(result, seen, no_point, refusals)
     if in_full:
         decide_in_full(in_full)
-    if in_full or not ordered:
-        contactable.sort(key=attrgetter("account_id"))
+        result.contactable.sort(key=attrgetter("account_id"))
 
 
 def _finish(result: Any, seen: int, no_point: int, refusals: Counter[frozenset[str]]) -> None:
@@ -809,7 +825,7 @@ def _counts(
     at: datetime,
     since: datetime,
     many: bool,
-) -> tuple[dict[int, tuple[Any, ...]], dict[int, tuple[Any, ...]], set[int]]:
+) -> _Counts:
     """One pass over the recent attempts: per (person, account) the count of each column,
     summed per person too, and the people with a contact after ``at``.
 
@@ -822,6 +838,74 @@ def _counts(
     conditions = _bit_conditions(columns, at=at, since=since)
     people, account_ids, classes = _classified(conditions, accounts, at=at, many=many)
     return _grouped(people, account_ids, classes, len(columns))
+
+
+class _Counts:
+    """The counts of one pass: per (person, account) pair and per person, one array per column
+    (then "later"), the pairs sorted by person and account; and the people to decide in full.
+    A sentinel pair and person (id -1, counts 0) keep the lookups free of empty arrays."""
+
+    def __init__(
+        self,
+        pair_people: Any,
+        pair_accounts: Any,
+        pair_sums: list[Any],
+        person_ids: Any,
+        person_sums: list[Any],
+        later: set[int],
+    ) -> None:
+        self.pair_people, self.pair_accounts = pair_people, pair_accounts
+        self.pair_sums, self.person_ids, self.person_sums = pair_sums, person_ids, person_sums
+        self.later = later
+        self._by_account = np.argsort(pair_accounts, kind="stable")
+
+    @classmethod
+    def empty(cls, count: int) -> _Counts:
+        none = np.array([-1], dtype=np.int64)
+        zeros = [np.zeros(1, dtype=np.int64) for _ in range(count + 1)]
+        return cls(none, none, zeros, none, list(zeros), set())
+
+    def later_array(self) -> Any:
+        return np.fromiter(self.later, dtype=np.int64, count=len(self.later))
+
+    def positions(self, people: Any, accounts: Any) -> tuple[tuple[Any, Any], tuple[Any, Any]]:
+        """For each (person, account): whether the pair has counts and where, and the same for
+        the person. An account has one pair unless its contacts were recorded under two
+        people, who are decided in full (their rows never reach this lookup)."""
+        accounts_sorted = self.pair_accounts[self._by_account]
+        where = np.minimum(np.searchsorted(accounts_sorted, accounts), accounts_sorted.size - 1)
+        pair = self._by_account[where]
+        found = (self.pair_accounts[pair] == accounts) & (self.pair_people[pair] == people)
+        at = np.minimum(np.searchsorted(self.person_ids, people), self.person_ids.size - 1)
+        return (found, pair), (self.person_ids[at] == people, at)
+
+    def rows_for(
+        self, accounts: Any, people: Any
+    ) -> tuple[dict[int, tuple[Any, ...]], dict[int, tuple[Any, ...]]]:
+        """Rows ``(debtor, account, count 0, …, later)`` of these accounts' pairs and
+        ``(debtor, None, sums…)`` of these people, for the loop over the other rows."""
+        mask = np.isin(self.pair_accounts, accounts)
+        by_account = {
+            row[1]: row
+            for row in zip(
+                self.pair_people[mask].tolist(),
+                self.pair_accounts[mask].tolist(),
+                *(values[mask].tolist() for values in self.pair_sums),
+                strict=True,
+            )
+        }
+        mask = np.isin(self.person_ids, people)
+        ids = self.person_ids[mask].tolist()
+        by_person = {
+            row[0]: row
+            for row in zip(
+                ids,
+                [None] * len(ids),
+                *(values[mask].tolist() for values in self.person_sums),
+                strict=True,
+            )
+        }
+        return by_account, by_person
 
 
 # Bits per class value (int64, sign bit left alone); more conditions take more values.
@@ -863,7 +947,6 @@ def _classified(
 ) -> tuple[Any, Any, list[Any]]:
     """People, accounts and class values (one array per ``_CLASS_BITS`` bits) of the scanned
     attempts, read a day at a time."""
-    import numpy as np
     from django.db.models import Case, ExpressionWrapper, When
 
     from heed.collection.models import ContactAttempt
@@ -927,21 +1010,13 @@ def _classified(
     return arrays[0], arrays[1], arrays[2:]
 
 
-def _grouped(
-    people: Any, account_ids: Any, classes: list[Any], count: int
-) -> tuple[dict[int, tuple[Any, ...]], dict[int, tuple[Any, ...]], set[int]]:
-    """Rows ``(debtor, account, count 0, …, count n-1, later)`` per (person, account) and per
-    person (account ``None``: the sums), and the people to decide in full (a contact after
-    ``at``, or one account's contacts recorded under two people)."""
-    import numpy as np
-
+def _grouped(people: Any, account_ids: Any, classes: list[Any], count: int) -> _Counts:
+    """Per (person, account) and per person the count of each column and of "later"; the
+    people to decide in full: a contact after ``at``, or one account's contacts recorded under
+    two people."""
     if not people.size:
-        return {}, {}, set()
-    top = int(account_ids.max()) + 1
-    if int(people.max()) < (2**62) // top:  # one int64 key per (person, account): one sort
-        order = np.argsort(people * top + account_ids, kind="stable")
-    else:
-        order = np.lexsort((account_ids, people))
+        return _Counts.empty(count)
+    order = np.lexsort((account_ids, people))
     people, account_ids = people[order], account_ids[order]
     classes = [values[order] for values in classes]
     new_pair = np.ones(people.size, dtype=bool)
@@ -956,32 +1031,82 @@ def _grouped(
     new_person[1:] = pair_people[1:] != pair_people[:-1]
     person_starts = np.flatnonzero(new_person)
     person_sums = [np.add.reduceat(values, person_starts) for values in sums]
-
-    rows = list(
-        zip(pair_people.tolist(), pair_accounts.tolist(), *(v.tolist() for v in sums), strict=True)
-    )
-    by_account = dict(zip(pair_accounts.tolist(), rows, strict=True))
     later = set(pair_people[sums[-1] > 0].tolist())
-    if len(by_account) != len(rows):  # one account's contacts under two people
-        unique, seen = np.unique(pair_accounts, return_counts=True)
-        shared = np.isin(pair_accounts, unique[seen > 1])
-        later.update(pair_people[shared].tolist())
-    if person_starts.size == starts.size:  # one account per person: the same rows
-        return by_account, dict(zip(pair_people.tolist(), rows, strict=True)), later
-    person_ids = pair_people[person_starts].tolist()
-    by_person = dict(
-        zip(
-            person_ids,
-            zip(
-                person_ids,
-                [None] * len(person_ids),
-                *(v.tolist() for v in person_sums),
-                strict=True,
-            ),
-            strict=True,
-        )
+    unique, seen = np.unique(pair_accounts, return_counts=True)
+    if unique.size != pair_accounts.size:  # one account's contacts under two people
+        later.update(pair_people[np.isin(pair_accounts, unique[seen > 1])].tolist())
+    return _Counts(pair_people, pair_accounts, sums, pair_people[person_starts], person_sums, later)
+
+
+def _read_facts(stored: QuerySet[Any]) -> tuple[list[str | None], Any, Any, Any, Any]:
+    """The distinct keys, and per stored row (arrays): account, person, point, key index.
+
+    Grouped by key in SQL, each group's ids come as comma-separated texts (one value per
+    group to convert, not four per row)."""
+    inner = stored.order_by().values_list("kind", "key", "account_id", "debtor_id", "point_id")
+    sql, params = inner.query.sql_with_params()
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        texts = [
+            f"string_agg({quote(c)}::text, ',')" for c in ("account_id", "debtor_id", "point_id")
+        ]
+    else:
+        texts = [f"group_concat({quote(c)}, ',')" for c in ("account_id", "debtor_id", "point_id")]
+    query = (
+        f"SELECT {quote('key')}, {', '.join(texts)} FROM ({sql}) facts "  # noqa: S608
+        f"GROUP BY {quote('kind')}, {quote('key')}"
     )
-    return by_account, by_person, later
+    keys: list[str | None] = []
+    index: dict[str | None, int] = {}
+    parts: list[list[Any]] = [[], [], [], []]
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for key, *texts_of_group in cursor.fetchall():
+            number = index.setdefault(key, len(keys))
+            if number == len(keys):
+                keys.append(key)
+            arrays = [np.fromstring(t or "", dtype=np.int64, sep=",") for t in texts_of_group]
+            if len({a.size for a in arrays}) != 1:
+                raise RuntimeError("contact facts misaligned")
+            for values, array in zip(parts, arrays, strict=False):
+                values.append(array)
+            parts[3].append(np.full(arrays[0].size, number, dtype=np.int64))
+    if not keys:
+        nothing = np.zeros(0, dtype=np.int64)
+        return keys, nothing, nothing, nothing, nothing
+    account_ids, people, points, key_index = (np.concatenate(values) for values in parts)
+    return keys, account_ids, people, points, key_index
+
+
+def _slow_entries(
+    account_ids: Any,
+    people: Any,
+    points: Any,
+    key_index: Any,
+    keys: list[str | None],
+    key_profiles: list[_Profile],
+    own_profile: Callable[[int, int, str | None, int], _Profile | None],
+) -> list[tuple[int, int, list[tuple[int, _Profile]]]]:
+    """(account, person, [(point, profile), …] by point id) for the rows decided one by one;
+    a person with holds or preferences gets profiles of their own (``own_profile``)."""
+    order = np.lexsort((points, account_ids))
+    entries: list[tuple[int, int, list[tuple[int, _Profile]]]] = []
+    current: tuple[int, int, list[tuple[int, _Profile]]] | None = None
+    for account_id, debtor_id, point_id, number in zip(
+        account_ids[order].tolist(),
+        people[order].tolist(),
+        points[order].tolist(),
+        key_index[order].tolist(),
+        strict=True,
+    ):
+        found = own_profile(account_id, point_id, keys[number], debtor_id)
+        candidate = (point_id, found if found is not None else key_profiles[number])
+        if current is not None and current[0] == account_id:
+            current[2].append(candidate)
+        else:
+            current = (account_id, debtor_id, [candidate])
+            entries.append(current)
+    return entries
 
 
 def _factored(measures: Sequence[Measure]) -> tuple[Q, dict[Measure, Q]]:

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'contact facts',
                 'verbose_name_plural': 'contact facts',
-                'indexes': [models.Index(fields=['account_id', 'kind', 'debtor_id', 'point_id', 'key'], name='contactfacts_account_idx')],
+                'indexes': [models.Index(fields=['kind', 'key', 'account_id', 'debtor_id', 'point_id'], name='contactfacts_key_idx')],
             },
         ),
     ]

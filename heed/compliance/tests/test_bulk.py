@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import pytest
 
 from heed.collection.models import ContactAttempt
@@ -242,9 +243,24 @@ def test_bulk_equals_per_account_preflight(
 def test_bulk_uses_sql_counts_for_most_people(
     packs_active: Any, collector: Any, monkeypatch: Any
 ) -> None:
-    """Only people with a contact after ``at`` are evaluated with their history here."""
+    """Exactly the people with a contact after ``at`` are evaluated with their history here
+    (their counts would include contacts the proposed time does not follow)."""
     at = MOMENTS[0]
     accounts = _population(5, at)
+    for account in accounts[:12]:  # people with one phone and a contact recorded after `at`
+        if ContactPoint.objects.filter(debtor_id=account.debtor_id, party_role="debtor").count():
+            continue
+        _point(account.debtor, f"later-{account.pk}")
+        ContactAttempt.objects.create(
+            account=account,
+            debtor=account.debtor,
+            party_role="debtor",
+            channel="call",
+            direction="outbound",
+            initiator="collector",
+            started_at=at + timedelta(hours=1),
+            outcome="no_answer",
+        )
     in_full: list[int] = []
     original = selectors._bulk_chunk
 
@@ -257,7 +273,15 @@ def test_bulk_uses_sql_counts_for_most_people(
     later = set(
         ContactAttempt.objects.filter(started_at__gt=at).values_list("debtor_id", flat=True)
     )
-    assert set(in_full) <= {a.pk for a in accounts if a.debtor_id in later}
+    with_phone = set(
+        ContactPoint.objects.filter(party_role="debtor", is_valid=True, kind="phone").values_list(
+            "debtor_id", flat=True
+        )
+    )
+    assert set(in_full) == {
+        a.pk for a in accounts if a.debtor_id in later and a.debtor_id in with_phone
+    }
+    assert len(in_full) >= 3
     assert chosen == _expected(collector, accounts, at, "call")[0]
 
 
@@ -425,9 +449,21 @@ def test_the_counts_equal_counting_each_column_with_the_orm(
     columns = captured["columns"]
     assert len(columns) >= 3
     monkeypatch.setattr(bulk, "SLICE", timedelta(hours=slice_hours))
-    by_account, by_person, later = original(
-        columns, Account.objects.all(), at=at, since=captured["since"], many=True
-    )
+    counts = original(columns, Account.objects.all(), at=at, since=captured["since"], many=True)
+    later = counts.later
+    by_account, by_person = counts.rows_for(counts.pair_accounts, counts.person_ids)
+
+    # The array lookups the pass uses find the same pairs and people (and no pair for an
+    # account asked about under someone else).
+    pairs = [(row[0], account) for account, row in by_account.items() if row[0] not in later]
+    asked_people = np.array([d for d, _a in pairs] + [-5], dtype=np.int64)
+    asked_accounts = np.array([a for _d, a in pairs] + [pairs[0][1]], dtype=np.int64)
+    (found, where), (person_found, person_where) = counts.positions(asked_people, asked_accounts)
+    assert found.tolist() == [True] * len(pairs) + [False]
+    assert person_found.tolist() == [True] * len(pairs) + [False]
+    for i, (debtor, account) in enumerate(pairs):
+        assert counts.pair_sums[0][where[i]] == by_account[account][2]
+        assert counts.person_sums[0][person_where[i]] == by_person[debtor][2]
 
     after = set(
         ContactAttempt.objects.filter(started_at__gt=at).values_list("debtor_id", flat=True)
@@ -454,3 +490,94 @@ def test_the_counts_equal_counting_each_column_with_the_orm(
                 assert row[2 + index] == people.get(debtor, 0)
         assert set(people) <= set(by_person)
     assert checked > 10
+
+
+def _plain_population(seed: int, at: datetime) -> list[Account]:
+    """People the arrays decide: one phone each, no holds or preferences; several accounts
+    for some, contacts near every limit, some recorded after ``at``."""
+    rng = random.Random(seed)
+    cn_creditor = CreditorFactory(code=f"plain-cn-{seed}", default_jurisdiction="CN")
+    us_creditor = CreditorFactory(
+        code=f"plain-us-{seed}", country="US", currency="USD", default_jurisdiction="US-NY"
+    )
+    accounts: list[Account] = []
+    for index in range(48):
+        jurisdiction, country, zones = PEOPLE[index % len(PEOPLE)]
+        debtor = DebtorFactory(country=country, timezones=list(zones))
+        creditor = us_creditor if country == "US" else cn_creditor
+        own = [
+            AccountFactory(
+                debtor=debtor,
+                creditor=creditor,
+                jurisdiction=jurisdiction,
+                currency="USD" if country == "US" else "CNY",
+            )
+            for _ in range(1 if rng.random() < 0.7 else 2)
+        ]
+        accounts.extend(own)
+        point = _point(
+            debtor,
+            f"plain{seed}-{index}",
+            timezones=rng.choice(POINT_ZONES),
+            opted_out=rng.random() < 0.05,
+            provenance=rng.choice(["contract", "contract", "debtor_provided"]),
+        )
+        if len(own) == 2 and rng.random() < 0.6:
+            # Today's connected calls split over the two accounts: under a cap per account,
+            # at it for the person (CN-03 counts the person's calls on every account).
+            for account, minutes in ((own[0], 30), (own[0], 50), (own[1], 70)):
+                ContactAttempt.objects.create(
+                    account=account,
+                    debtor=debtor,
+                    contact_point=point,
+                    party_role="debtor",
+                    channel="call",
+                    direction="outbound",
+                    initiator="collector",
+                    started_at=at - timedelta(minutes=minutes),
+                    outcome="refused",
+                )
+        for _ in range(rng.choice([0, 1, 2, 3, 6, 8, 12])):
+            started = at - timedelta(minutes=rng.randint(1, 60 * 24 * rng.choice([1, 3, 9])))
+            if rng.random() < 0.05:
+                started = at + timedelta(minutes=rng.randint(1, 600))
+            ContactAttempt.objects.create(
+                account=rng.choice(own),
+                debtor=debtor,
+                contact_point=point,
+                party_role=rng.choice(["debtor"] * 9 + ["guarantor"]),
+                channel=rng.choice(CHANNELS),
+                direction="outbound",
+                initiator="collector",
+                started_at=started,
+                outcome=rng.choice(OUTCOMES),
+                with_consent=rng.random() < 0.05,
+            )
+    return accounts
+
+
+@pytest.mark.parametrize("moment", range(len(MOMENTS)))
+def test_the_arrays_decide_plain_people_as_preflight_does(
+    moment: int, packs_active: Any, collector: Any, monkeypatch: Any
+) -> None:
+    """Every row of a population without holds, preferences or second points is decided by
+    the array path (none by the loop), and equals preflight — caps reached across a person's
+    accounts, cooldowns, people with a contact after ``at`` (decided in full)."""
+    at = MOMENTS[moment]
+    accounts = _plain_population(40 + moment, at)
+    looped: list[int] = []
+    original = bulk._slow_entries
+
+    def spy(account_ids: Any, *args: Any, **kwargs: Any) -> Any:
+        looped.extend(account_ids.tolist())
+        return original(account_ids, *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "_slow_entries", spy)
+    for channel in ("call", "sms"):
+        chosen, result = _bulk(at, channel)
+        expected_chosen, expected_blocked = _expected(collector, accounts, at, channel)
+        assert chosen == expected_chosen, channel
+        assert result.blocked_by_rule == expected_blocked, channel
+        assert [c.account_id for c in result.contactable] == sorted(chosen)
+    assert looped == []
+    assert 0 < len(chosen) < len(accounts)
