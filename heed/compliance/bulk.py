@@ -29,6 +29,10 @@ accounts, debtors and points and converting rows to Python objects, not evaluati
   and returns a day's people, accounts and classes as three texts; numpy groups them
   (``_counts``), instead of a grouped query sorting every attempt and returning a row per
   (person, account);
+* accounts with one candidate point and no holds or preferences (nearly all) are decided with
+  numpy, a profile at a time: each counting check compares a column of counts with its limit
+  and the distinct combinations of failures are counted; the others (several points, holds or
+  preferences) go through a loop with the same checks;
 * PostgreSQL gets planner settings for this transaction (``PG_SETTINGS``) and the cyclic
   garbage collector is paused while the pass allocates its per-account tuples.
 """
@@ -593,14 +597,9 @@ def _setwise(
     if rows.size:
         own, person = counts.positions(people[rows], account_ids[rows])
         order = np.argsort(key_index[rows], kind="stable")
-        rows, own, person = (
-            rows[order],
-            (own[0][order], own[1][order]),
-            (
-                person[0][order],
-                person[1][order],
-            ),
-        )
+        rows = rows[order]
+        own = (own[0][order], own[1][order])
+        person = (person[0][order], person[1][order])
         groups = np.flatnonzero(np.diff(key_index[rows], prepend=-1))
         for begin, stop in zip(groups, [*groups[1:], rows.size], strict=True):
             prof = key_profiles[int(key_index[rows[begin]])]
