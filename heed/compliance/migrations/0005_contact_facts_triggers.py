@@ -2,10 +2,12 @@
 
 Every INSERT, DELETE and relevant UPDATE of accounts, debtors and the debtor's own contact
 points writes the person's id to ``compliance_contactfactsdirty`` — whichever code path made
-it (the ORM, the importer's raw statements, ``QuerySet.update``). ``heed.compliance.facts``
-rebuilds the marked people's rows before bulk "contactable now" reads them. The columns watched
-are exactly those the facts are built from. Existing people are marked once here, so an
-existing database gets its facts at the first bulk pass.
+it (the ORM, the importer's raw statements, ``QuerySet.update``) — once per person however
+many changes (insert-or-ignore on the person's id, the table's row id on SQLite: cheap enough
+to run on every imported row). ``heed.compliance.facts`` rebuilds the marked people's rows
+before bulk "contactable now" reads them. The columns watched are exactly those the facts are
+built from. Existing people are marked once here, so an existing database gets its facts at
+the first bulk pass.
 """
 
 from typing import Any
@@ -40,10 +42,10 @@ def _changed(columns: tuple[str, ...], different: str) -> str:
 
 
 def _sqlite(account: str, debtor: str, point: str) -> list[str]:
-    mark_new = f"INSERT INTO {DIRTY} (debtor_id) VALUES (NEW.debtor_id);"
-    mark_old = f"INSERT INTO {DIRTY} (debtor_id) VALUES (OLD.debtor_id);"
+    mark_new = f"INSERT OR IGNORE INTO {DIRTY} (debtor_id) VALUES (NEW.debtor_id);"
+    mark_old = f"INSERT OR IGNORE INTO {DIRTY} (debtor_id) VALUES (OLD.debtor_id);"
     mark_moved = (
-        f"INSERT INTO {DIRTY} (debtor_id) SELECT NEW.debtor_id "
+        f"INSERT OR IGNORE INTO {DIRTY} (debtor_id) SELECT NEW.debtor_id "
         "WHERE NEW.debtor_id IS NOT OLD.debtor_id;"
     )
     return [
@@ -57,7 +59,7 @@ def _sqlite(account: str, debtor: str, point: str) -> list[str]:
         f"CREATE TRIGGER compliance_facts_debtor_update AFTER UPDATE OF "
         f"{', '.join(DEBTOR_COLUMNS)} ON {debtor} "
         f"WHEN {_changed(DEBTOR_COLUMNS, 'IS NOT')} "
-        f"BEGIN INSERT INTO {DIRTY} (debtor_id) VALUES (NEW.id); END;",
+        f"BEGIN INSERT OR IGNORE INTO {DIRTY} (debtor_id) VALUES (NEW.id); END;",
         f"CREATE TRIGGER compliance_facts_point_insert AFTER INSERT ON {point} "
         f"WHEN NEW.party_role = 'debtor' BEGIN {mark_new} END;",
         f"CREATE TRIGGER compliance_facts_point_update AFTER UPDATE OF "
@@ -76,18 +78,18 @@ def _postgresql(account: str, debtor: str, point: str) -> list[str]:
         f"""CREATE OR REPLACE FUNCTION compliance_facts_mark() RETURNS trigger AS $$
         BEGIN
           IF TG_OP = 'INSERT' THEN
-            INSERT INTO {DIRTY} (debtor_id) VALUES (NEW.debtor_id);
+            INSERT INTO {DIRTY} (debtor_id) VALUES (NEW.debtor_id) ON CONFLICT DO NOTHING;
           ELSE
-            INSERT INTO {DIRTY} (debtor_id) VALUES (OLD.debtor_id);
+            INSERT INTO {DIRTY} (debtor_id) VALUES (OLD.debtor_id) ON CONFLICT DO NOTHING;
             IF TG_OP = 'UPDATE' AND NEW.debtor_id IS DISTINCT FROM OLD.debtor_id THEN
-              INSERT INTO {DIRTY} (debtor_id) VALUES (NEW.debtor_id);
+              INSERT INTO {DIRTY} (debtor_id) VALUES (NEW.debtor_id) ON CONFLICT DO NOTHING;
             END IF;
           END IF;
           RETURN NULL;
         END; $$ LANGUAGE plpgsql;""",
         f"""CREATE OR REPLACE FUNCTION compliance_facts_mark_debtor() RETURNS trigger AS $$
         BEGIN
-          INSERT INTO {DIRTY} (debtor_id) VALUES (NEW.id);
+          INSERT INTO {DIRTY} (debtor_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
           RETURN NULL;
         END; $$ LANGUAGE plpgsql;""",
         f"CREATE TRIGGER compliance_facts_account_insert AFTER INSERT ON {account} "
