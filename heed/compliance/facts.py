@@ -7,8 +7,10 @@ million accounts cost more than the rest of the pass together (about 2.3 s of 5 
 the join's result is kept in :class:`~heed.compliance.models.ContactFacts` and maintained:
 
 * database triggers (migration ``compliance/0005``) write the person's id to
-  :class:`~heed.compliance.models.ContactFactsDirty` on every insert, delete or relevant update
-  of an account, a debtor or a debtor's point — whatever wrote it;
+  :class:`~heed.compliance.models.ContactFactsDirty` on every delete or relevant update of an
+  account, a debtor or a debtor's point, and on PostgreSQL on every insert — whatever wrote
+  it; on SQLite inserted rows are found by id above a watermark instead
+  (:class:`~heed.compliance.models.ContactFactsWatermark`);
 * :func:`refresh` (run by the bulk pass first) claims the marks and rebuilds exactly those
   people's rows from the same join, in one transaction; many marks (an import) rebuild all rows
   in one statement instead.
@@ -138,6 +140,54 @@ def source(debtor_ids: Sequence[int] | None = None) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
+def _new_people(cursor: Any, *, claim: bool) -> set[int]:
+    """SQLite: the people of accounts and debtor's points inserted since the last refresh (ids
+    above the watermark); with ``claim``, move the watermark up to the newest ids."""
+    from heed.compliance.models import ContactFactsWatermark
+    from heed.portfolio.models import Account, ContactPoint
+
+    quote = connection.ops.quote_name
+    watermark = quote(ContactFactsWatermark._meta.db_table)
+    found: set[int] = set()
+    if claim:
+        cursor.execute(
+            f"INSERT OR IGNORE INTO {watermark} (name, seen) VALUES ('account', 0), ('point', 0)"  # noqa: S608
+        )
+    cursor.execute(f"SELECT name, seen FROM {watermark}")  # noqa: S608 - model table
+    seen = dict(cursor.fetchall())
+    for name, model, condition in (
+        ("account", Account, ""),
+        ("point", ContactPoint, " AND party_role = 'debtor'"),
+    ):
+        table = quote(model._meta.db_table)
+        cursor.execute(f"SELECT MAX(id) FROM {table}")  # noqa: S608 - model table
+        top = cursor.fetchone()[0] or 0
+        low = seen.get(name, 0)
+        if top > low:
+            cursor.execute(
+                f"SELECT DISTINCT debtor_id FROM {table} WHERE id > %s{condition}",  # noqa: S608
+                [low],
+            )
+            found.update(row[0] for row in cursor.fetchall())
+        if claim and top != low:
+            cursor.execute(
+                f"UPDATE {watermark} SET seen = %s WHERE name = %s",  # noqa: S608
+                [top, name],
+            )
+    return found
+
+
+def pending() -> set[int]:
+    """The people the next :func:`refresh` will rebuild (nothing is changed)."""
+    from heed.compliance.models import ContactFactsDirty
+
+    with connection.cursor() as cursor:
+        found = set(ContactFactsDirty.objects.values_list("debtor_id", flat=True))
+        if connection.vendor == "sqlite":
+            found |= _new_people(cursor, claim=False)
+    return found
+
+
 def refresh() -> int:
     """Rebuild the facts of every person marked stale, in one transaction; return how many
     people were rebuilt (0: nothing was marked)."""
@@ -153,7 +203,10 @@ def refresh() -> int:
         # Claim the marks visible now (a write first: on SQLite it takes the write lock). A mark
         # committed later stays for the next refresh, whose reads will see its change.
         cursor.execute(f"DELETE FROM {dirty} RETURNING debtor_id")  # noqa: S608 - model table
-        people = sorted({row[0] for row in cursor.fetchall()})
+        marked = {row[0] for row in cursor.fetchall()}
+        if connection.vendor == "sqlite":  # inserts: by id (see migration compliance/0005)
+            marked |= _new_people(cursor, claim=True)
+        people = sorted(marked)
         if not people:
             return 0
         if len(people) > FULL_REBUILD_ABOVE:
