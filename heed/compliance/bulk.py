@@ -581,7 +581,9 @@ def _setwise(
         ),
     )
 
-    counts = _counts(columns, accounts, at=at, since=since, many=seen > SCAN_ALL_ABOVE)
+    # Every account, or many: one range scan of the recent attempts; else the people's own.
+    many = everyone or seen > SCAN_ALL_ABOVE
+    counts = _counts(columns, accounts, at=at, since=since, many=many)
 
     # Pass 2: the counts decide the counting rules.
     in_full: list[int] = []
@@ -984,7 +986,8 @@ def _classified(
     low: datetime | None = bound
     with connection.cursor() as cursor:
         while low is not None:
-            high: datetime | None = low + SLICE
+            # Day slices for the whole portfolio; a few people's attempts in one statement.
+            high: datetime | None = low + SLICE if many else None
             window = Q(started_at__gte=low)
             if high is not None and high <= at:
                 window &= Q(started_at__lt=high)

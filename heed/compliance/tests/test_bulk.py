@@ -415,9 +415,9 @@ def test_bulk_leaves_the_connection_settings_as_they_were(packs_active: Any) -> 
         assert cursor.fetchone() == before
 
 
-@pytest.mark.parametrize("slice_hours", [24, 5])
+@pytest.mark.parametrize(("slice_hours", "many"), [(24, True), (5, True), (24, False)])
 def test_the_counts_equal_counting_each_column_with_the_orm(
-    slice_hours: int, packs_active: Any, monkeypatch: Any
+    slice_hours: int, many: bool, packs_active: Any, monkeypatch: Any
 ) -> None:
     """The attempts classified by the database and grouped with numpy give, per (person,
     account) and per person, the number of attempts each column's measure counts since its
@@ -449,7 +449,7 @@ def test_the_counts_equal_counting_each_column_with_the_orm(
     columns = captured["columns"]
     assert len(columns) >= 3
     monkeypatch.setattr(bulk, "SLICE", timedelta(hours=slice_hours))
-    counts = original(columns, Account.objects.all(), at=at, since=captured["since"], many=True)
+    counts = original(columns, Account.objects.all(), at=at, since=captured["since"], many=many)
     later = counts.later
     by_account, by_person = counts.rows_for(counts.pair_accounts, counts.person_ids)
 
@@ -581,3 +581,24 @@ def test_the_arrays_decide_plain_people_as_preflight_does(
         assert [c.account_id for c in result.contactable] == sorted(chosen)
     assert looped == []
     assert 0 < len(chosen) < len(accounts)
+
+
+@pytest.mark.parametrize("scan_all", [False, True])
+def test_bulk_over_part_of_the_portfolio(
+    scan_all: bool, packs_active: Any, collector: Any, monkeypatch: Any
+) -> None:
+    """A queue (a filtered set of accounts): only its accounts are answered, and as preflight
+    answers them — with the attempts read for its people only, or by the range scan."""
+    at = MOMENTS[0]
+    accounts = _population(9, at) + _plain_population(19, at)
+    part = [a for a in accounts if a.pk % 3 != 0]
+    monkeypatch.setattr(bulk, "SCAN_ALL_ABOVE", 0 if scan_all else 10**9)
+    result = selectors.contactable_now(
+        Account.objects.filter(pk__in=[a.pk for a in part]), at=at, channel="call"
+    )
+    chosen = {c.account_id: c.contact_point_id for c in result.contactable}
+    expected_chosen, expected_blocked = _expected(collector, part, at, "call")
+    assert chosen == expected_chosen
+    assert result.blocked_by_rule == expected_blocked
+    assert result.total == len(part)
+    assert 0 < len(chosen) < len(part)
