@@ -59,12 +59,34 @@ def collector(make_user: Any) -> Any:
     return make_user(Role.COLLECTOR, username="bulk-collector")
 
 
+def _creditors(code: str) -> dict[str, Any]:
+    """A Chinese and a US creditor (by the debtor's country)."""
+    return {
+        "CN": CreditorFactory(code=f"{code}-cn", default_jurisdiction="CN"),
+        "US": CreditorFactory(
+            code=f"{code}-us", country="US", currency="USD", default_jurisdiction="US-NY"
+        ),
+    }
+
+
+def _accounts(
+    rng: random.Random, debtor: Any, creditors: dict[str, Any], jurisdiction: str, country: str
+) -> list[Account]:
+    """One account of the debtor's, or two (three times in ten)."""
+    return [
+        AccountFactory(
+            debtor=debtor,
+            creditor=creditors["US" if country == "US" else "CN"],
+            jurisdiction=jurisdiction,
+            currency="USD" if country == "US" else "CNY",
+        )
+        for _ in range(1 if rng.random() < 0.7 else 2)
+    ]
+
+
 def _population(seed: int, at: datetime) -> list[Account]:
     rng = random.Random(seed)
-    cn_creditor = CreditorFactory(code="bulk-cn", default_jurisdiction="CN")
-    us_creditor = CreditorFactory(
-        code="bulk-us", country="US", currency="USD", default_jurisdiction="US-NY"
-    )
+    creditors = _creditors("bulk")
     accounts: list[Account] = []
     for index in range(36):
         jurisdiction, country, zones = PEOPLE[index % len(PEOPLE)]
@@ -74,16 +96,7 @@ def _population(seed: int, at: datetime) -> list[Account]:
             is_deceased=rng.random() < 0.04,
             is_bankrupt=rng.random() < 0.04,
         )
-        creditor = us_creditor if country == "US" else cn_creditor
-        own = [
-            AccountFactory(
-                debtor=debtor,
-                creditor=creditor,
-                jurisdiction=jurisdiction,
-                currency="USD" if country == "US" else "CNY",
-            )
-            for _ in range(1 if rng.random() < 0.7 else 2)
-        ]
+        own = _accounts(rng, debtor, creditors, jurisdiction, country)
         accounts.extend(own)
         points: list[ContactPoint] = []
         for k in range(rng.choice([0, 1, 1, 1, 2, 3])):
@@ -496,24 +509,12 @@ def _plain_population(seed: int, at: datetime) -> list[Account]:
     """People the arrays decide: one phone each, no holds or preferences; several accounts
     for some, contacts near every limit, some recorded after ``at``."""
     rng = random.Random(seed)
-    cn_creditor = CreditorFactory(code=f"plain-cn-{seed}", default_jurisdiction="CN")
-    us_creditor = CreditorFactory(
-        code=f"plain-us-{seed}", country="US", currency="USD", default_jurisdiction="US-NY"
-    )
+    creditors = _creditors(f"plain-{seed}")
     accounts: list[Account] = []
     for index in range(48):
         jurisdiction, country, zones = PEOPLE[index % len(PEOPLE)]
         debtor = DebtorFactory(country=country, timezones=list(zones))
-        creditor = us_creditor if country == "US" else cn_creditor
-        own = [
-            AccountFactory(
-                debtor=debtor,
-                creditor=creditor,
-                jurisdiction=jurisdiction,
-                currency="USD" if country == "US" else "CNY",
-            )
-            for _ in range(1 if rng.random() < 0.7 else 2)
-        ]
+        own = _accounts(rng, debtor, creditors, jurisdiction, country)
         accounts.extend(own)
         point = _point(
             debtor,
