@@ -188,9 +188,10 @@ def pending() -> set[int]:
     return found
 
 
-def refresh() -> int:
+def refresh(*, full: bool = False) -> int:
     """Rebuild the facts of every person marked stale, in one transaction; return how many
-    people were rebuilt (0: nothing was marked)."""
+    people were rebuilt (0: nothing was marked). ``full``: rebuild every row whatever was
+    marked (``manage.py contact_facts_rebuild``, e.g. after a restore with old ids)."""
     from heed.compliance.models import ContactFacts, ContactFactsDirty
 
     quote = connection.ops.quote_name
@@ -207,12 +208,15 @@ def refresh() -> int:
         if connection.vendor == "sqlite":  # inserts: by id (see migration compliance/0005)
             marked |= _new_people(cursor, claim=True)
         people = sorted(marked)
-        if not people:
+        if not people and not full:
             return 0
-        if len(people) > FULL_REBUILD_ABOVE:
+        if full or len(people) > FULL_REBUILD_ABOVE:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - model table
             sql, params = source()
             cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)  # noqa: S608
+            if full:
+                cursor.execute(f"SELECT COUNT(DISTINCT debtor_id) FROM {table}")  # noqa: S608
+                return int(cursor.fetchone()[0])
             return len(people)
         for first in range(0, len(people), CHUNK):
             chunk = people[first : first + CHUNK]
