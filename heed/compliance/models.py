@@ -316,6 +316,12 @@ class ContactFacts(models.Model):
     class Meta:
         verbose_name = _("contact facts")
         verbose_name_plural = _("contact facts")
+        constraints = [
+            # A person's rows are rebuilt by one refresh at a time; a second copy is an error.
+            models.UniqueConstraint(
+                fields=["account_id", "point_id"], name="contactfacts_one_row_per_point"
+            )
+        ]
         indexes = [
             # Covering, grouped by kind and key: the pass reads only this index.
             models.Index(

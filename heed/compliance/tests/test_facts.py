@@ -217,3 +217,40 @@ def test_the_rebuild_command_repairs_facts_that_drifted() -> None:
     assert "rebuilt for" in out.getvalue()
     assert _stored() == _joined()
     call_command("contact_facts_rebuild", "--check", stdout=StringIO())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_refreshes_rebuild_each_person_once() -> None:
+    """Two bulk passes starting together both refresh: one claims the marks and rebuilds,
+    the other finds none left, and every row is stored once."""
+    import threading
+    from collections import Counter
+
+    _population(14, MOMENTS[0])
+    for debtor in Debtor.objects.all():  # everyone marked
+        Debtor.objects.filter(pk=debtor.pk).update(timezones=["Asia/Shanghai"])
+    barrier = threading.Barrier(2)
+    results: list[Any] = [None, None]
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[index] = facts.refresh()
+        except Exception as exc:  # reported to the test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert all(isinstance(r, int) for r in results), results
+    assert sorted(results)[0] == 0 and sorted(results)[1] > 0  # one did the work
+    rows = Counter(
+        ContactFacts.objects.values_list("account_id", "debtor_id", "point_id", "kind", "key")
+    )
+    assert max(rows.values()) == 1
+    assert set(rows) == _joined()
