@@ -304,7 +304,7 @@ def _rows(queryset: QuerySet[Any]) -> Iterable[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while True:
-            batch = cursor.fetchmany(20_000)
+            batch = cursor.fetchmany(BATCH)
             if not batch:
                 return
             yield from batch
@@ -395,7 +395,6 @@ def _setwise(
     packs_available: dict[str, Pack],
     decide_in_full: Callable[[list[int]], None],
 ) -> None:
-
     from heed.compliance.models import ContactFacts, ContactPreference
     from heed.compliance.models import Hold as HoldRow
     from heed.compliance.selectors import Contactable
@@ -563,7 +562,7 @@ def _setwise(
     special = holds.keys() | preferences.keys()
     if special:
         slow |= np.isin(people, np.fromiter(special, dtype=np.int64, count=len(special)))
-    wide = np.array([len(p.checks) > 62 for p in key_profiles], dtype=bool)
+    wide = np.array([len(p.checks) > _CLASS_BITS for p in key_profiles], dtype=bool)
     slow |= wide[key_index]
     entries = _slow_entries(
         account_ids[slow],
@@ -909,8 +908,25 @@ class _Counts:
         return by_account, by_person
 
 
-# Bits per class value (int64, sign bit left alone); more conditions take more values.
+# Bits per class value (int64, sign bit left alone); more conditions take more values. The
+# array pass codes a profile's failing checks in one such integer too.
 _CLASS_BITS = 62
+
+
+def _as_text_list(column: str) -> str:
+    """An aggregate of a column's integers as one comma-separated text (SQLite, PostgreSQL):
+    one value to convert per statement or group instead of one per row."""
+    quoted = connection.ops.quote_name(column)
+    if connection.vendor == "postgresql":
+        return f"string_agg({quoted}::text, ',')"
+    return f"group_concat({quoted}, ',')"
+
+
+def _ints(text: str | None) -> Any:
+    """The integers of an ``_as_text_list`` value (none for NULL: no rows)."""
+    return np.fromstring(text or "", dtype=np.int64, sep=",")
+
+
 SLICE = timedelta(days=1)  # attempts read per statement: bounded memory for long windows
 
 
@@ -973,15 +989,7 @@ def _classified(
     base = ContactAttempt.objects.filter(scan)
     if not many:
         base = base.filter(debtor_id__in=accounts.order_by().values("debtor_id"))
-    quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":
-        texts = ", ".join(
-            f"string_agg({quote(n)}::text, ',')" for n in ["debtor_id", "account_id", *names]
-        )
-    else:
-        texts = ", ".join(
-            f"group_concat({quote(n)}, ',')" for n in ["debtor_id", "account_id", *names]
-        )
+    texts = ", ".join(_as_text_list(n) for n in ["debtor_id", "account_id", *names])
     parts: list[list[Any]] = [[] for _ in range(2 + len(names))]
     low: datetime | None = bound
     with connection.cursor() as cursor:
@@ -1004,7 +1012,7 @@ def _classified(
                 sql = _indexed_by(sql)
             cursor.execute(f"SELECT {texts} FROM ({sql}) attempts", params)  # noqa: S608
             for values, text in zip(parts, cursor.fetchone(), strict=True):
-                values.append(np.fromstring(text or "", dtype=np.int64, sep=","))
+                values.append(_ints(text))
             low = high
     arrays = [np.concatenate(values) for values in parts]
     if len({a.size for a in arrays}) != 1:  # a NULL would shift the texts: never guess
@@ -1048,14 +1056,9 @@ def _read_facts(stored: QuerySet[Any]) -> tuple[list[str | None], Any, Any, Any,
     inner = stored.order_by().values_list("kind", "key", "account_id", "debtor_id", "point_id")
     sql, params = inner.query.sql_with_params()
     quote = connection.ops.quote_name
-    if connection.vendor == "postgresql":
-        texts = [
-            f"string_agg({quote(c)}::text, ',')" for c in ("account_id", "debtor_id", "point_id")
-        ]
-    else:
-        texts = [f"group_concat({quote(c)}, ',')" for c in ("account_id", "debtor_id", "point_id")]
+    texts = ", ".join(_as_text_list(c) for c in ("account_id", "debtor_id", "point_id"))
     query = (
-        f"SELECT {quote('key')}, {', '.join(texts)} FROM ({sql}) facts "  # noqa: S608
+        f"SELECT {quote('key')}, {texts} FROM ({sql}) facts "  # noqa: S608
         f"GROUP BY {quote('kind')}, {quote('key')}"
     )
     keys: list[str | None] = []
@@ -1067,7 +1070,7 @@ def _read_facts(stored: QuerySet[Any]) -> tuple[list[str | None], Any, Any, Any,
             number = index.setdefault(key, len(keys))
             if number == len(keys):
                 keys.append(key)
-            arrays = [np.fromstring(t or "", dtype=np.int64, sep=",") for t in texts_of_group]
+            arrays = [_ints(text) for text in texts_of_group]
             if len({a.size for a in arrays}) != 1:
                 raise RuntimeError("contact facts misaligned")
             for values, array in zip(parts, arrays, strict=False):

@@ -139,6 +139,27 @@ def _population(seed: int, at: datetime) -> list[Account]:
     return accounts
 
 
+def _call(
+    account: Account,
+    debtor_id: int,
+    started: datetime,
+    outcome: str = "no_answer",
+    point: Any = None,
+) -> ContactAttempt:
+    """A collector's outbound call to the debtor, recorded under ``debtor_id``."""
+    return ContactAttempt.objects.create(
+        account=account,
+        debtor_id=debtor_id,
+        contact_point=point,
+        party_role="debtor",
+        channel="call",
+        direction="outbound",
+        initiator="collector",
+        started_at=started,
+        outcome=outcome,
+    )
+
+
 def _point(debtor: Any, suffix: str, **fields: Any) -> ContactPoint:
     return ContactPoint.objects.create(
         debtor=debtor,
@@ -264,16 +285,7 @@ def test_bulk_uses_sql_counts_for_most_people(
         if ContactPoint.objects.filter(debtor_id=account.debtor_id, party_role="debtor").count():
             continue
         _point(account.debtor, f"later-{account.pk}")
-        ContactAttempt.objects.create(
-            account=account,
-            debtor=account.debtor,
-            party_role="debtor",
-            channel="call",
-            direction="outbound",
-            initiator="collector",
-            started_at=at + timedelta(hours=1),
-            outcome="no_answer",
-        )
+        _call(account, account.debtor_id, at + timedelta(hours=1))
     in_full: list[int] = []
     original = selectors._bulk_chunk
 
@@ -440,16 +452,7 @@ def test_the_counts_equal_counting_each_column_with_the_orm(
     accounts = _population(12, at)
     shared = accounts[0]
     stranger = next(a for a in accounts if a.debtor_id != shared.debtor_id)
-    ContactAttempt.objects.create(
-        account=shared,
-        debtor_id=stranger.debtor_id,
-        party_role="debtor",
-        channel="call",
-        direction="outbound",
-        initiator="collector",
-        started_at=at - timedelta(hours=2),
-        outcome="no_answer",
-    )
+    _call(shared, stranger.debtor_id, at - timedelta(hours=2))
     captured: dict[str, Any] = {}
     original = bulk._counts
 
@@ -527,17 +530,7 @@ def _plain_population(seed: int, at: datetime) -> list[Account]:
             # Today's connected calls split over the two accounts: under a cap per account,
             # at it for the person (CN-03 counts the person's calls on every account).
             for account, minutes in ((own[0], 30), (own[0], 50), (own[1], 70)):
-                ContactAttempt.objects.create(
-                    account=account,
-                    debtor=debtor,
-                    contact_point=point,
-                    party_role="debtor",
-                    channel="call",
-                    direction="outbound",
-                    initiator="collector",
-                    started_at=at - timedelta(minutes=minutes),
-                    outcome="refused",
-                )
+                _call(account, debtor.pk, at - timedelta(minutes=minutes), "refused", point)
         for _ in range(rng.choice([0, 1, 2, 3, 6, 8, 12])):
             started = at - timedelta(minutes=rng.randint(1, 60 * 24 * rng.choice([1, 3, 9])))
             if rng.random() < 0.05:
