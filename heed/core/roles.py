@@ -52,6 +52,7 @@ PERMISSIONS: dict[str, Any] = {
     "screening.check": _("Screen a text"),
     "messages.send": _("Send messages from templates"),
     "messages.free_text": _("Send free-text messages"),
+    "messages.review": _("Release or reject messages held for review"),
     "payments.record": _("Record payments, promises and plans"),
     "payments.reverse": _("Reverse payments"),
     "payments.approve": _("Approve settlements and plans beyond one's limit"),
@@ -111,6 +112,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "compliance.manage",
             "compliance.approve",
             "screening.check",
+            "messages.review",
             "quality.review",
             "complaints.manage",
             "tasks.view",
@@ -125,6 +127,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             "portfolio.view_all",
             "compliance.view",
             "screening.check",
+            "messages.review",
             "quality.review",
         }
     ),

@@ -156,6 +156,9 @@ class MessageOut(Schema):
     adapter: str
     adapter_reference: str
     created_at: datetime
+    reviewed_by: int | None = Field(alias="reviewed_by_id")
+    reviewed_at: datetime | None
+    review_note: str
 
 
 def _template_versions(template: MessageTemplate) -> MessageTemplate:
@@ -271,6 +274,36 @@ def account_message_send(request: HttpRequest, account_id: int, payload: SendIn)
         channel=payload.channel,
     )
     return 201, message
+
+
+class ReviewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(max_length=500)
+
+
+@router.get("/screening/messages/held", response={200: list[MessageOut], **ERRORS})
+def held_messages(request: HttpRequest) -> Any:
+    """Messages screening held for review, oldest first, on accounts you may see."""
+    require(request, "messages.review")
+    return list(selectors.held_messages_for_user(request.user)[:500])
+
+
+@router.post("/screening/messages/{message_id}/release", response={200: MessageOut, **ERRORS})
+def held_message_release(request: HttpRequest, message_id: int, payload: ReviewIn) -> Any:
+    """Release a held message (not your own): the gateway is asked again now, then it is sent.
+    If the gateway refuses now: 400 ``gateway_refused`` and the message stays held."""
+    require(request, "messages.review")
+    message = selectors.held_message_get_for_user(request.user, message_id)
+    return services.message_release(actor=request.user, message=message, note=payload.note)
+
+
+@router.post("/screening/messages/{message_id}/reject", response={200: MessageOut, **ERRORS})
+def held_message_reject(request: HttpRequest, message_id: int, payload: ReviewIn) -> Any:
+    """Reject a held message (not your own): it is never sent; the note says why."""
+    require(request, "messages.review")
+    message = selectors.held_message_get_for_user(request.user, message_id)
+    return services.message_reject(actor=request.user, message=message, note=payload.note)
 
 
 class LetterBatchIn(Schema):

@@ -207,6 +207,7 @@ class OutgoingMessage(models.Model):
         HELD_REVIEW = "held_review", _("Held for review")
         BLOCKED_GATEWAY = "blocked_gateway", _("Refused by the compliance gateway")
         FAILED = "failed", _("Adapter failed")
+        REJECTED = "rejected", _("Rejected on review")
 
     account = models.ForeignKey("portfolio.Account", on_delete=models.PROTECT, related_name="+")
     contact_point = models.ForeignKey(
@@ -238,6 +239,16 @@ class OutgoingMessage(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # A message held for review is released (then sent) or rejected by a second person.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_note = models.CharField(_("review note"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -248,7 +259,12 @@ class OutgoingMessage(models.Model):
                 name="outgoing_sent_has_decision",
                 condition=~Q(status="sent") | Q(decision__isnull=False),
             ),
+            models.CheckConstraint(
+                name="outgoing_rejected_has_reviewer",
+                condition=~Q(status="rejected") | Q(reviewed_by__isnull=False),
+            ),
         ]
+        indexes = [models.Index(fields=["status", "created_at"], name="outgoing_status_idx")]
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.pk} {self.status}"

@@ -16,5 +16,8 @@ NAV: list[NavItem] = [
         order=420,
         section="oversight",
     ),
+    NavItem(
+        _("Held messages"), "screening:held", "messages.review", order=430, section="oversight"
+    ),
     NavItem(_("Letters"), "screening:letters", "messages.send", order=30, section="work"),
 ]

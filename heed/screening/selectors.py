@@ -187,5 +187,35 @@ def usable_template_versions(channel: str | None = None) -> list[TemplateVersion
 
 def outgoing_for_account(account: Any) -> Any:
     return OutgoingMessage.objects.filter(account=account).select_related(
-        "template_version__template", "sent_by"
+        "template_version__template", "sent_by", "reviewed_by"
     )
+
+
+def _reviewable_messages(user: Any) -> Any:
+    """Messages on accounts the user may see, if the user reviews messages (else none)."""
+    from heed.core.roles import has_permission
+    from heed.portfolio.models import Account
+
+    if not getattr(user, "is_authenticated", False) or not has_permission(user, "messages.review"):
+        return OutgoingMessage.objects.none()
+    return OutgoingMessage.objects.filter(
+        account_id__in=Account.objects.for_user(user).values("pk")
+    ).select_related("account", "contact_point", "template_version__template", "sent_by")
+
+
+def held_messages_for_user(user: Any) -> Any:
+    """The review queue: messages waiting for review on accounts the user may see, oldest
+    first."""
+    return (
+        _reviewable_messages(user)
+        .filter(status=OutgoingMessage.Status.HELD_REVIEW)
+        .order_by("created_at", "id")
+    )
+
+
+def held_message_get_for_user(user: Any, pk: Any) -> OutgoingMessage:
+    """A message the user may review (held or already decided: deciding it again is a conflict),
+    or 404 — the same for missing and not yours."""
+    from heed.core.scoping import get_scoped_or_404
+
+    return get_scoped_or_404(_reviewable_messages(user), pk)

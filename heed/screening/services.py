@@ -501,10 +501,9 @@ def message_send(
 
     A message that screening blocks or holds for review, or that the gateway refuses, is stored
     with the reason and never reaches the adapter. ``account`` must come from a scoped lookup.
-    A letter is rendered to a PDF (``VAR_DIR/letters/letter-<id>.pdf``) for printing.
+    A letter is rendered to a PDF (``VAR_DIR/letters/letter-<id>.pdf``) for printing. A message
+    held for review goes out only when a second person releases it (:func:`message_release`).
     """
-    from heed.portfolio.selectors import contact_point_plain_value
-
     message, allowed = _checked_message(
         actor=actor,
         account=account,
@@ -516,6 +515,17 @@ def message_send(
     )
     if not allowed:
         return message
+    return _deliver(actor=actor, message=message)
+
+
+def _deliver(*, actor: Any, message: OutgoingMessage) -> OutgoingMessage:
+    """Hand an allowed message (its gateway decision set) to the adapter — or render a letter —
+    and record the contact in the sender's name. ``actor`` is who let it go out."""
+    from heed.portfolio.selectors import contact_point_plain_value
+
+    contact_point = message.contact_point
+    if contact_point is None:
+        raise ApplicationError(_("The message has no contact point."), "invalid")
     message.status = OutgoingMessage.Status.SENT
     if message.channel == "letter":
         message.adapter = "pdf"
@@ -546,6 +556,98 @@ def message_send(
         record(action="message.failed", actor=actor, target=message, reason=message.reason)
         return message
     return _record_sent(actor=actor, message=message)
+
+
+# --- Messages held for review (a second person releases or rejects them) ------------------------
+
+
+def _held_for_review(*, actor: Any, message: OutgoingMessage, note: str) -> OutgoingMessage:
+    """The held message, locked; refuses anyone but a reviewer other than the sender, a message
+    already decided and a missing reason."""
+    _require(actor, "messages.review")
+    locked = (
+        OutgoingMessage.objects.select_for_update()
+        .select_related("account", "contact_point", "template_version__template", "sent_by")
+        .get(pk=message.pk)
+    )
+    if locked.status != OutgoingMessage.Status.HELD_REVIEW:
+        raise Conflict(_("This message is no longer waiting for review."), "already_decided")
+    if locked.sent_by_id == getattr(actor, "pk", None):
+        raise ApplicationError(
+            _("A second person must review: you wrote this message."), "four_eyes", status=403
+        )
+    if not note.strip():
+        raise ApplicationError(
+            _("Say why."), "invalid", fields={"note": [_("A note is required.")]}
+        )
+    return locked
+
+
+def message_release(
+    *, actor: Any, message: OutgoingMessage, note: str, at: Any = None
+) -> OutgoingMessage:
+    """A reviewer lets a held message go out: the compliance gateway is asked again now (in the
+    sender's name: the contact is theirs), then the message is handed to the adapter like any
+    other. If the gateway refuses now, the message stays held (its refusal and an audit event
+    are kept) and ``gateway_refused`` is raised, so it can be released later — never twice."""
+    from heed.compliance.services import preflight
+
+    with transaction.atomic():
+        locked = _held_for_review(actor=actor, message=message, note=note)
+        sender = locked.sent_by
+        decision = preflight(
+            actor=sender,
+            account=locked.account,
+            contact_point=locked.contact_point,
+            channel=outgoing.GATEWAY_CHANNEL[locked.channel],
+            at=at,
+        )
+        if decision.allowed:
+            locked.decision = decision
+            locked.reviewed_by = actor
+            locked.reviewed_at = timezone.now()
+            locked.review_note = note.strip()
+            locked.save(update_fields=["decision", "reviewed_by", "reviewed_at", "review_note"])
+            record(
+                action="message.released",
+                actor=actor,
+                target=locked,
+                changes={"status": ["held_review", "sent"], "decision": decision.pk},
+                reason=locked.review_note,
+            )
+            return _deliver(actor=sender, message=locked)
+        rules = ", ".join(r["rule"] for r in decision.reasons)
+        record(
+            action="message.release_refused",
+            actor=actor,
+            target=locked,
+            changes={"decision": decision.pk, "rules": rules},
+            reason=note.strip(),
+        )
+    raise ApplicationError(
+        _("The compliance gateway refuses this contact now (%(rules)s); the message stays held.")
+        % {"rules": rules},
+        "gateway_refused",
+    )
+
+
+@transaction.atomic
+def message_reject(*, actor: Any, message: OutgoingMessage, note: str) -> OutgoingMessage:
+    """A reviewer stops a held message for good; the note says why (the sender sees it)."""
+    locked = _held_for_review(actor=actor, message=message, note=note)
+    locked.status = OutgoingMessage.Status.REJECTED
+    locked.reviewed_by = actor
+    locked.reviewed_at = timezone.now()
+    locked.review_note = note.strip()
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    record(
+        action="message.rejected",
+        actor=actor,
+        target=locked,
+        changes={"status": ["held_review", "rejected"]},
+        reason=locked.review_note,
+    )
+    return locked
 
 
 # --- Letter batches (background task, one combined PDF) -----------------------------------------

@@ -19,6 +19,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="template_version_decide",
     ),
     path("send/<int:account_pk>/", views.send, name="send"),
+    path("held/", views.held_messages, name="held"),
+    path("held/<int:pk>/<str:decision>/", views.held_message_decide, name="held_decide"),
     path("letters/", views.letters, name="letters"),
     path("letters/<uuid:pk>/", views.letter_run, name="letter_run"),
     path("letters/<uuid:pk>/pdf/", views.letter_run_pdf, name="letter_run_pdf"),

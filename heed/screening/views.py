@@ -393,6 +393,66 @@ def send(request: HttpRequest, account_pk: int) -> HttpResponse:
     return render(request, "screening/send.html", context)
 
 
+# --- Messages held for review ----------------------------------------------------------------
+
+
+@permission_required("messages.review")
+def held_messages(request: HttpRequest) -> HttpResponse:
+    """The review queue: held messages with their findings marked; release or reject each."""
+    queue = list(selectors.held_messages_for_user(request.user)[:200])
+    items = []
+    for message in queue:
+        screened = f"{message.subject}\n{message.body}" if message.subject else message.body
+        findings = tuple(
+            Finding(
+                f["category"],
+                f["start"],
+                f["end"],
+                f["match"],
+                f["rule"],
+                f["confidence"],
+                "review",
+            )
+            for f in message.screening_findings
+        )
+        items.append(
+            {
+                "message": message,
+                "segments": highlighted_segments(screened, findings),
+                "findings": [
+                    {"finding": f, "label": CATEGORY_LABELS.get(f.category, f.category)}
+                    for f in findings
+                ],
+            }
+        )
+    return render(request, "screening/held.html", {"items": items})
+
+
+@require_POST
+@permission_required("messages.review")
+def held_message_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    if decision not in ("release", "reject"):
+        raise Http404()
+    message = selectors.held_message_get_for_user(request.user, pk)
+    note = request.POST.get("note", "")[:500]
+    try:
+        if decision == "release":
+            done = services.message_release(actor=request.user, message=message, note=note)
+            if done.status == "sent":
+                messages.success(request, _("Released and sent."))
+            else:
+                messages.error(
+                    request,
+                    _("Released, but the adapter failed: %(reason)s") % {"reason": done.reason},
+                )
+        else:
+            services.message_reject(actor=request.user, message=message, note=note)
+            messages.success(request, _("Rejected: the message will not be sent."))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("screening:held")
+
+
 # --- Letters ------------------------------------------------------------------------------------
 
 

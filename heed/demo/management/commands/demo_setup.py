@@ -20,6 +20,8 @@ DEMO_USERS: list[tuple[str, str, str, str, str]] = [
     ("collector2", Role.COLLECTOR, "Maria", "Lopez", "team:Beta"),
     ("team_lead", Role.TEAM_LEAD, "Zhang", "Min", "team:Alpha"),
     ("compliance", Role.COMPLIANCE_OFFICER, "Chen", "Jing", "team:Oversight"),
+    # A second officer: templates and rule packs need a second person to approve (four-eyes).
+    ("compliance2", Role.COMPLIANCE_OFFICER, "Sarah", "Khan", "team:Oversight"),
     ("qa", Role.QA_INSPECTOR, "Wang", "Fang", "team:Oversight"),
     ("hr", Role.HR_OFFICER, "Liu", "Yang", "team:Back office"),
     ("data_manager", Role.DATA_MANAGER, "Sun", "Lei", "team:Back office"),
