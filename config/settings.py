@@ -294,6 +294,23 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_tasks_backend, _tasks_backen
 
 # --- API ----------------------------------------------------------------------------------
 API_RATE_LIMIT_PER_MINUTE = env_int("HEED_API_RATE_LIMIT_PER_MINUTE", 600)
+
+# Outgoing messages (heed/screening/adapters.py): "file" (outbox under var/, the default),
+# "console", "provider" (SMTP for e-mail, the HTTP provider for SMS/IM/voicemail) or a dotted path.
+HEED_MESSAGE_ADAPTER = os.environ.get("HEED_MESSAGE_ADAPTER", "file")
+HEED_SMS_HTTP_URL = os.environ.get("HEED_SMS_HTTP_URL", "")
+HEED_SMS_HTTP_TOKEN = os.environ.get("HEED_SMS_HTTP_TOKEN", "")
+EMAIL_HOST = os.environ.get("HEED_SMTP_HOST", "localhost")
+EMAIL_PORT = env_int("HEED_SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("HEED_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HEED_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("HEED_SMTP_STARTTLS", False)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("HEED_MAIL_FROM", "Heed <no-reply@localhost>")
+# What templates' {callback_number} and {payment_channels} say (empty: a template that uses one
+# cannot be sent). The demo has a made-up number.
+HEED_CALLBACK_NUMBER = os.environ.get("HEED_CALLBACK_NUMBER", "400-000-0000" if DEBUG else "")
+HEED_PAYMENT_CHANNELS = os.environ.get("HEED_PAYMENT_CHANNELS", "")
 NINJA_PAGINATION_PER_PAGE = 50
 
 # --- Logging ------------------------------------------------------------------------------

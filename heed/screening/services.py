@@ -351,6 +351,31 @@ def message_values(*, actor: Any, account: Any) -> dict[str, str]:
     }
 
 
+def _require_values(version: TemplateVersion, values: dict[str, str]) -> None:
+    """A placeholder the template uses must have a value for this account: a message that says
+    "call  (reference …)" or "due on ." is not sent."""
+    hints = {
+        "callback_number": _("set HEED_CALLBACK_NUMBER"),
+        "payment_channels": _("set HEED_PAYMENT_CHANNELS"),
+        "due_date": _("the account has no due date"),
+        "debtor_name": _("the debtor has no name on record"),
+    }
+    used = outgoing.placeholders_in(f"{version.subject}\n{version.body}")
+    empty = [name for name in used if not str(values.get(name, "")).strip()]
+    if empty:
+        raise ApplicationError(
+            _("The template cannot be filled in for this account."),
+            "placeholder_empty",
+            fields={
+                "template_version": [
+                    _("{%(name)s} has no value: %(hint)s.")
+                    % {"name": name, "hint": hints.get(name, _("no value is known"))}
+                    for name in empty
+                ]
+            },
+        )
+
+
 def _checked_message(
     *,
     actor: Any,
@@ -391,6 +416,7 @@ def _checked_message(
         if template.audience == "debtor" and contact_point.party_role != "debtor":
             raise ApplicationError(_("This template is for the debtor only."), "wrong_audience")
         values = message_values(actor=actor, account=account)
+        _require_values(template_version, values)
         subject = outgoing.render(template_version.subject, values)
         body = outgoing.render(template_version.body, values)
     facts = selectors.account_facts(account)
