@@ -26,7 +26,7 @@ from heed.screening.models import (
 
 CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "cold-classifier.npz"
 CLASSIFIER_THRESHOLD = 0.7
-DOMAIN_THRESHOLD = 0.7
+DOMAIN_THRESHOLD = 0.65
 
 _lock = threading.Lock()
 _cache: dict[str, Screener] = {}

@@ -1,6 +1,7 @@
 """Lawful text that carries a person's name — a salutation, a greeting, an approved template
-rendered for a debtor — passes with every layer on. The names here appear in no training file
-(``heed/screening/data/``), so this checks what the classifiers do with names they never saw."""
+rendered for a debtor — and everyday lawful collection sentences pass with every layer on. The
+names and sentences here appear in no training file (``heed/screening/data/``), so this checks
+what the classifiers do with wording they never saw."""
 
 from __future__ import annotations
 
@@ -87,3 +88,75 @@ def test_demo_templates_rendered_for_many_debtors_pass(every_layer: Screener) ->
         if result.verdict != "pass"
     ]
     assert held == []
+
+
+EVERYDAY = (
+    "Please call us back.",
+    "Please call us back when you can.",
+    "Thank you for your payment.",
+    "We can offer a payment plan.",
+    "Please contact us to discuss your options.",
+    "Your account is overdue.",
+    "This is a reminder about your account.",
+    "If you have already paid, please ignore this message.",
+    "You can reply to this e-mail with any questions.",
+    "Our office is open Monday to Friday, 9am to 6pm.",
+    "We are here to help.",
+    "Let us know what you can afford.",
+    "We received your message.",
+    "Your next instalment is due on Friday.",
+    "Please keep this letter for your records.",
+    "If you are in financial difficulty, free advice is available.",
+    "We will not call you at work if you tell us it is inconvenient.",
+    "You have the right to dispute this debt.",
+    "Please confirm your address.",
+    "Thanks for speaking with me today.",
+    "We have put your account on hold while we look into your complaint.",
+    "I am calling about a personal business matter.",
+    "Please have them call me back.",
+    "We agreed on a plan of 50 GBP a month.",
+    "Your payment was received and your balance is now 120 USD.",
+    "We will write to you with a summary of our call.",
+    "Could you let me know a good time to call?",
+    "Is this still the best number to reach you?",
+    "We can pause collection while you get advice.",
+    "Please do not send cash by post.",
+    "请您回电。",
+    "感谢您的还款。",
+    "我们可以为您提供分期还款方案。",
+    "请联系我们了解您的选择。",
+    "您的账户已逾期。",
+    "这是关于您账户的提醒。",
+    "如您已还款，请忽略本短信。",
+    "如有疑问，请回复本邮件。",
+    "我们的工作时间是周一至周五九点到六点。",
+    "我们愿意帮助您。",
+    "请告诉我们您能承受的还款金额。",
+    "我们已收到您的信息。",
+    "您的下一期还款日是周五。",
+    "请妥善保存本函件。",
+    "如您有经济困难，可以申请延期。",
+    "您有权对本笔债务提出异议。",
+    "请确认您的地址。",
+    "感谢您今天的沟通。",
+    "您的投诉正在处理中，我们已暂停催收。",
+    "我们约定每月还款五百元。",
+    "您的还款已到账，剩余欠款一百二十元。",
+    "我们会把本次通话的要点发给您。",
+    "请问什么时间方便给您打电话？",
+    "这个号码还能联系到您吗？",
+    "请勿通过非官方渠道转账。",
+)
+
+
+def test_everyday_sentences_are_not_held(every_layer: Screener) -> None:
+    """Measured when this was written: 3 of these 55 held before ``lawful_common_v1.csv`` and
+    the 0.65 review threshold, 1 after ("We will write to you with a summary of our call.")."""
+    training = {message.text for message in training_messages()}
+    assert not training & set(EVERYDAY)
+    held = [
+        text
+        for text, result in zip(EVERYDAY, every_layer.screen_many(list(EVERYDAY)), strict=True)
+        if result.verdict != "pass"
+    ]
+    assert len(held) <= 1, held
