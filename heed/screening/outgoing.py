@@ -49,6 +49,23 @@ GATEWAY_CHANNEL: dict[str, str] = {
 }
 
 
+def region_of(jurisdiction: str) -> str:
+    """The template region an account's jurisdiction belongs to ("" when none does)."""
+    code = (jurisdiction or "").upper()
+    if code == "CN" or code.startswith("CN-"):
+        return "CN"
+    if code == "US" or code.startswith("US-"):
+        return "US"
+    if code in ("GB", "UK") or code.startswith(("GB-", "UK-")):
+        return "UK"
+    return ""
+
+
+def region_fits(region: str, jurisdiction: str) -> bool:
+    """Whether a template of ``region`` may be used on an account in ``jurisdiction``."""
+    return region == "any" or region == region_of(jurisdiction)
+
+
 def placeholders_in(body: str) -> list[str]:
     """Placeholder names used in ``body`` (``{amount}``), in order, without repeats."""
     names: list[str] = []

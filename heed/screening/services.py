@@ -415,6 +415,16 @@ def _checked_message(
         channel, language = template.channel, template.language
         if template.audience == "debtor" and contact_point.party_role != "debtor":
             raise ApplicationError(_("This template is for the debtor only."), "wrong_audience")
+        if not outgoing.region_fits(template.region, account.jurisdiction):
+            raise ApplicationError(
+                _(
+                    "This template is for %(region)s accounts; this account's jurisdiction is "
+                    "%(jurisdiction)s."
+                )
+                % {"region": template.region, "jurisdiction": account.jurisdiction or "—"},
+                "wrong_region",
+                fields={"template_version": [_("Choose a template for this account's region.")]},
+            )
         values = message_values(actor=actor, account=account)
         _require_values(template_version, values)
         subject = outgoing.render(template_version.subject, values)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from heed.core.errors import ApplicationError
 from heed.core.roles import has_permission
-from heed.screening import selectors, services
+from heed.screening import outgoing, selectors, services
 from heed.screening.categories import CATEGORY_LABELS, VERDICT_LABELS, category_mode
 from heed.screening.engine.lexicon import CATEGORY_CODES
 from heed.screening.engine.screener import CHANNELS, Finding, Result
@@ -365,7 +365,11 @@ def send(request: HttpRequest, account_pk: int) -> HttpResponse:
 
     account = account_get_for_user(request.user, account_pk)
     points = list(debtor_contact_points(account.debtor))
-    versions = list(selectors.usable_template_versions())
+    versions = [
+        version
+        for version in selectors.usable_template_versions()
+        if outgoing.region_fits(version.template.region, account.jurisdiction)
+    ]
     form = SendForm(request.POST or None, points=points, versions=versions)
     sent = None
     if request.method == "POST" and form.is_valid():

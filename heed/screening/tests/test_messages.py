@@ -253,3 +253,46 @@ def test_gateway_refusal_is_stored_and_not_sent(
     assert (message.status, message.reason) == ("blocked_gateway", "CN-01")
     assert message.decision is not None and not message.decision.allowed
     assert not outbox.exists()
+
+
+def test_template_of_another_region_is_refused_and_not_offered(
+    people: dict[str, Any],
+    account: Any,
+    phone: Any,
+    outbox: Path,
+    client_for: Callable[..., Any],
+) -> None:
+    version = services.template_create(
+        actor=people["author"],
+        code="us-sms",
+        name="US reminder",
+        channel="sms",
+        language="en",
+        audience="debtor",
+        region="US",
+        body="Hi {debtor_name}, {amount} is due. Reply STOP to opt out.",
+    )
+    version = services.template_version_approve(actor=people["approver"], version=version)
+    assert (account.jurisdiction, outgoing.region_of("US-NY"), outgoing.region_of("GB")) == (
+        "CN",
+        "US",
+        "UK",
+    )
+    with pytest.raises(ApplicationError) as caught:
+        services.message_send(
+            actor=people["collector"],
+            account=account,
+            contact_point=phone,
+            template_version=version,
+            at=MORNING,
+        )
+    assert caught.value.code == "wrong_region"
+    assert OutgoingMessage.objects.count() == 0
+    assert not outbox.exists()
+    chinese = approved_reminder(people)
+    page = client_for(people["collector"]).get(f"/screening/send/{account.pk}/")
+    html = page.content.decode()
+    start = html.index('name="template_version"')
+    options = html[start : html.index("</select>", start)]
+    assert f'value="{chinese.pk}"' in options
+    assert f'value="{version.pk}"' not in options
