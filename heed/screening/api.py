@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from heed.api.permissions import require
@@ -280,6 +280,29 @@ class ReviewIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     note: str = Field(max_length=500)
+
+
+@router.get("/screening/messages", response={200: list[MessageOut], **ERRORS})
+def message_list(
+    request: HttpRequest,
+    status: Literal[
+        "", "sent", "blocked_content", "held_review", "blocked_gateway", "failed", "rejected"
+    ] = "",
+    mine: bool = False,
+    account_ref: str = "",
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+) -> Any:
+    """Messages on accounts you may see, newest first; filter by ``status``, your own
+    (``mine``) or one account's reference. Page with ``limit``/``offset``."""
+    if not any(
+        has_permission(request.user, permission) for permission in selectors.MESSAGE_LOG_PERMISSIONS
+    ):
+        require(request, "messages.send")
+    found = selectors.messages_for_user(
+        request.user, status=status, mine=mine, account_ref=account_ref[:100]
+    )
+    return list(found[offset : offset + limit])
 
 
 @router.get("/screening/messages/held", response={200: list[MessageOut], **ERRORS})

@@ -219,3 +219,32 @@ def held_message_get_for_user(user: Any, pk: Any) -> OutgoingMessage:
     from heed.core.scoping import get_scoped_or_404
 
     return get_scoped_or_404(_reviewable_messages(user), pk)
+
+
+MESSAGE_LOG_PERMISSIONS = ("messages.send", "messages.review", "compliance.view")
+
+
+def messages_for_user(
+    user: Any, *, status: str = "", mine: bool = False, account_ref: str = ""
+) -> Any:
+    """Messages on accounts the user may see, newest first: what was sent, stopped, held and
+    how the review ended. ``mine``: only the user's own; ``status``: one status."""
+    from heed.core.roles import has_permission
+    from heed.portfolio.models import Account
+
+    if not getattr(user, "is_authenticated", False) or not any(
+        has_permission(user, permission) for permission in MESSAGE_LOG_PERMISSIONS
+    ):
+        return OutgoingMessage.objects.none()
+    messages = OutgoingMessage.objects.filter(
+        account_id__in=Account.objects.for_user(user).values("pk")
+    )
+    if status:
+        messages = messages.filter(status=status)
+    if mine:
+        messages = messages.filter(sent_by=user)
+    if account_ref:
+        messages = messages.filter(account__external_ref=account_ref.strip())
+    return messages.select_related(
+        "account", "template_version__template", "sent_by", "reviewed_by"
+    ).order_by("-created_at", "-id")

@@ -602,7 +602,7 @@ def _held_for_review(*, actor: Any, message: OutgoingMessage, note: str) -> Outg
     already decided and a missing reason."""
     _require(actor, "messages.review")
     locked = (
-        OutgoingMessage.objects.select_for_update()
+        OutgoingMessage.objects.select_for_update(of=("self",))
         .select_related("account", "contact_point", "template_version__template", "sent_by")
         .get(pk=message.pk)
     )

@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="template_version_decide",
     ),
     path("send/<int:account_pk>/", views.send, name="send"),
+    path("messages/", views.message_log, name="messages"),
     path("held/", views.held_messages, name="held"),
     path("held/<int:pk>/<str:decision>/", views.held_message_decide, name="held_decide"),
     path("letters/", views.letters, name="letters"),

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -455,6 +456,54 @@ def held_message_decide(request: HttpRequest, pk: int, decision: str) -> HttpRes
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("screening:held")
+
+
+class MessageFilterForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
+    mine = forms.BooleanField(label=gettext_lazy("Only mine"), required=False)
+    account = forms.CharField(
+        label=gettext_lazy("Account reference"), required=False, max_length=100
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from heed.screening.models import OutgoingMessage
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            ("", gettext_lazy("Any status")),
+            *OutgoingMessage.Status.choices,
+        ]
+
+
+MESSAGE_LOG_PAGE = 100
+
+
+@login_required
+def message_log(request: HttpRequest) -> HttpResponse:
+    """Messages on the accounts you may see: sent, stopped (and why), held, released, rejected."""
+    from django.core.paginator import Paginator
+
+    if not any(
+        has_permission(request.user, permission) for permission in selectors.MESSAGE_LOG_PERMISSIONS
+    ):
+        return render(request, "web/forbidden.html", status=403)
+    form = MessageFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {
+            "status": form.cleaned_data["status"],
+            "mine": form.cleaned_data["mine"],
+            "account_ref": form.cleaned_data["account"],
+        }
+    queryset = selectors.messages_for_user(request.user, **filters)
+    page = Paginator(queryset, MESSAGE_LOG_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "screening/messages.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
 
 
 # --- Letters ------------------------------------------------------------------------------------

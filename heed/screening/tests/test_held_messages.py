@@ -222,3 +222,51 @@ def test_review_screen_lists_highlights_and_rejects(
     assert (held.status, held.review_note) == ("rejected", "Stalling.")
     assert "No message is waiting for review." in done.content.decode()
     assert sent_lines(outbox) == []
+
+
+def test_message_log_shows_the_review_outcome_to_the_accounts_people_only(
+    people: dict[str, Any],
+    held: OutgoingMessage,
+    make_user: Callable[..., Any],
+    client_for: Callable[..., Client],
+    api_client_for: Callable[..., Client],
+) -> None:
+    services.message_reject(actor=people["qa"], message=held, note="Stalling wording.")
+    collector = client_for(people["collector"])  # the account's collector (not the sender)
+    page = collector.get("/screening/messages/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-status="rejected"' in html and "Stalling wording." in html
+    assert (
+        collector.get("/screening/messages/?mine=on").content.decode().count("<tr data-status") == 0
+    )
+    lead = client_for(people["lead"])
+    assert (
+        lead.get("/screening/messages/?status=rejected&mine=on")
+        .content.decode()
+        .count("<tr data-status")
+        == 1
+    )
+    assert 'data-status="' not in lead.get("/screening/messages/?status=sent").content.decode()
+    stranger = make_user(Role.COLLECTOR)
+    assert (
+        "<tr data-status" not in client_for(stranger).get("/screening/messages/").content.decode()
+    )
+    assert client_for(make_user(Role.HR_OFFICER)).get("/screening/messages/").status_code == 403
+    listed = api_client_for(people["collector"]).get("/api/v1/screening/messages")
+    assert listed.status_code == 200
+    [row] = listed.json()
+    assert (row["id"], row["status"], row["review_note"]) == (
+        held.pk,
+        "rejected",
+        "Stalling wording.",
+    )
+    assert api_client_for(stranger).get("/api/v1/screening/messages").json() == []
+    assert (
+        api_client_for(people["collector"]).get("/api/v1/screening/messages?status=sent").json()
+        == []
+    )
+    assert (
+        api_client_for(make_user(Role.HR_OFFICER)).get("/api/v1/screening/messages").status_code
+        == 403
+    )
