@@ -22,6 +22,7 @@ HOME_MODULES = (
     "heed.collection.home",
     "heed.compliance.home",
     "heed.payments.home",
+    "heed.screening.home",
 )
 
 

@@ -149,6 +149,36 @@ def test_lawyer_claim_depends_on_lawyer_instructed(screener: Screener) -> None:
     assert screener.screen(text, facts=AccountFacts()).verdict == "block"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A lawyer will contact you.",
+        "Our solicitor will be in touch.",
+        "Our legal team will contact you about this.",
+        "律师明天会给你打电话。",
+        "律師馬上會和您聯繫。",
+    ],
+)
+def test_a_lawyer_announced_as_coming_is_a_lawyer_claim(screener: Screener, text: str) -> None:
+    result = screener.screen(text, facts=AccountFacts())
+    assert result.verdict == "block"
+    assert [f.category for f in result.findings] == ["P5"]
+    assert screener.screen(text, facts=AccountFacts(lawyer_instructed=True)).verdict == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You may wish to speak to a lawyer.",
+        "If you want, a lawyer can explain your rights.",
+        "You can contact a solicitor for free advice.",
+        "如有需要，您可以咨询律师。",
+    ],
+)
+def test_pointing_to_legal_advice_is_not_a_lawyer_claim(screener: Screener, text: str) -> None:
+    assert screener.screen(text, facts=AccountFacts()).verdict == "pass"
+
+
 def test_seizure_needs_a_judgment(screener: Screener) -> None:
     text = "We will garnish your wages next week."
     assert screener.screen(text, facts=AccountFacts()).verdict == "block"

@@ -270,3 +270,20 @@ def test_message_log_shows_the_review_outcome_to_the_accounts_people_only(
         api_client_for(make_user(Role.HR_OFFICER)).get("/api/v1/screening/messages").status_code
         == 403
     )
+
+
+def test_home_counts_the_review_queue_and_the_senders_stopped_messages(
+    people: dict[str, Any], held: OutgoingMessage
+) -> None:
+    from heed.screening.home import widgets
+
+    def value(user: Any, label: str) -> int:
+        [found] = [w["value"] for w in widgets(user) if w["label"] == label]
+        return int(found)
+
+    assert value(people["qa"], "Messages waiting for your review") == 1
+    assert value(people["lead"], "Your messages held or stopped") == 1
+    assert value(people["collector"], "Your messages held or stopped") == 0
+    services.message_reject(actor=people["qa"], message=held, note="No.")
+    assert value(people["qa"], "Messages waiting for your review") == 0
+    assert value(people["lead"], "Your messages held or stopped") == 1
