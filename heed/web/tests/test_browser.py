@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -153,5 +154,73 @@ def test_sign_in_switch_to_chinese_and_sign_out(demo_server: tuple[str, str]) ->
             expect(page.locator("#login-form button[type=submit]")).to_have_text("登录")
             page.goto(f"{base}/")
             assert page.url.startswith(f"{base}/login/")
+        finally:
+            browser.close()
+
+
+def _sign_in(page: Any, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_held_message_is_screened_live_reviewed_and_its_outcome_shown(
+    demo_server: tuple[str, str],
+) -> None:
+    """A team lead writes free text on an account: screening runs while typing, a threat is
+    blocked, a homophone insult is held; the QA inspector rejects it from the review queue; the
+    team lead sees the outcome in the message log."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base, password = demo_server
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            lead = browser.new_context(locale="en-GB").new_page()
+            lead.set_default_timeout(15_000)
+            _sign_in(lead, base, "team_lead", password)
+            lead.goto(f"{base}/portfolio/accounts/")
+            lead.locator("table tbody a").first.click()
+            lead.get_by_role("link", name="Send a message or letter").click()
+            lead.select_option("select[name=channel]", "sms")
+
+            compose = lead.locator("textarea[name=text]")
+            compose.fill("再不还钱就爆你通讯录")
+            compose.press("End")  # the live check listens for key presses
+            # The first screening in a new server process builds the screener (a few seconds).
+            expect(lead.locator("#live-result #verdict")).to_have_attribute(
+                "data-verdict", "block", timeout=60_000
+            )
+            lead.get_by_role("button", name="Send").click()
+            expect(lead.locator("#send-result")).to_have_attribute("data-status", "blocked_content")
+
+            compose.fill("你真是个杀比")
+            compose.press("End")
+            expect(lead.locator("#live-result #verdict")).to_have_attribute(
+                "data-verdict", "review"
+            )
+            expect(lead.locator("#live-result mark.finding")).to_contain_text("杀比")
+            lead.get_by_role("button", name="Send").click()
+            expect(lead.locator("#send-result")).to_have_attribute("data-status", "held_review")
+
+            qa = browser.new_context(locale="en-GB").new_page()
+            qa.set_default_timeout(15_000)
+            _sign_in(qa, base, "qa", password)
+            qa.locator("nav.mainnav").get_by_role("link", name="Held messages").click()
+            held = qa.locator(".held-message", has_text="杀比")
+            expect(held).to_have_count(1)
+            expect(held.locator("mark.finding")).to_contain_text("杀比")
+            held.get_by_placeholder("Why it must not").fill("A homophone insult.")
+            held.get_by_role("button", name="Reject").click()
+            expect(qa.locator("body")).to_contain_text("Rejected: the message will not be sent.")
+            expect(qa.locator(".held-message", has_text="杀比")).to_have_count(0)
+
+            lead.goto(f"{base}/screening/messages/?mine=on")
+            rejected = lead.locator('#message-log tr[data-status="rejected"]')
+            expect(rejected).to_have_count(1)
+            expect(rejected).to_contain_text("A homophone insult.")
+            expect(lead.locator('#message-log tr[data-status="blocked_content"]')).to_have_count(1)
         finally:
             browser.close()
