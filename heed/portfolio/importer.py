@@ -1310,6 +1310,19 @@ def run_import(
             )
     else:
         Placement.objects.filter(pk=placement.pk).update(error_count=result.error_count)
+    if (
+        not options.dry_run
+        and result.status == Placement.Status.COMPLETED
+        and result.created + result.updated
+    ):
+        from heed.portfolio.signals import placement_written
+
+        written = result.created + result.updated
+        transaction.on_commit(
+            lambda: placement_written.send(
+                sender=Placement, placement=placement, written=written
+            )
+        )
     return result
 
 

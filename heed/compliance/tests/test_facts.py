@@ -254,3 +254,25 @@ def test_simultaneous_refreshes_rebuild_each_person_once() -> None:
     )
     assert max(rows.values()) == 1
     assert set(rows) == _joined()
+
+
+def test_an_import_queues_a_refresh_of_the_facts(
+    tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A committed import queues the refresh (run inline by the test task backend), so the next
+    bulk pass finds nothing stale; a dry run queues nothing."""
+    from heed.portfolio.tests.factories import CreditorFactory
+    from heed.portfolio.tests.test_import import GOOD, do_import, write_csv
+
+    creditor = CreditorFactory(code="cfc")
+    path = write_csv(tmp_path / "a.csv", [GOOD])
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        do_import(creditor, path, dry_run=True)
+    assert queued == []
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        _placement, result = do_import(creditor, path)
+    assert result.created == 1 and len(queued) == 1
+    assert facts.pending(), "the import left people to refresh"
+    queued[0]()
+    assert facts.pending() == set()
+    assert _stored() == _joined() != set()
