@@ -1319,9 +1319,7 @@ def run_import(
 
         written = result.created + result.updated
         transaction.on_commit(
-            lambda: placement_written.send(
-                sender=Placement, placement=placement, written=written
-            )
+            lambda: placement_written.send(sender=Placement, placement=placement, written=written)
         )
     return result
 
