@@ -340,6 +340,55 @@ def preference_add(
 
 
 @transaction.atomic
+def preference_opt_out_from_reply(
+    *, actor: Any, contact_point: Any, channel: str, evidence: str
+) -> tuple[ContactPreference, bool]:
+    """A reply asking to stop ("STOP", "退订"…) reported by the message provider: the person
+    opts out of that channel. Returns the preference and whether it is new — a retried report
+    finds the active opt-out and adds nothing."""
+    from heed.portfolio.models import Debtor
+
+    _require(actor, "messages.inbound")
+    if channel not in CHANNELS:
+        raise ApplicationError(
+            _("The preference is not complete."),
+            "invalid_preference",
+            fields={"channel": [_("Unknown channel.")]},
+        )
+    Debtor.objects.select_for_update().filter(pk=contact_point.debtor_id).first()  # one at a time
+    K = ContactPreference.Kind
+    existing = (
+        ContactPreference.objects.current()
+        .filter(debtor_id=contact_point.debtor_id, kind=K.OPT_OUT_CHANNEL, channel=channel)
+        .first()
+    )
+    if existing is not None:
+        return existing, False
+    preference = ContactPreference.objects.create(
+        debtor_id=contact_point.debtor_id,
+        kind=K.OPT_OUT_CHANNEL,
+        channel=channel,
+        contact_point=contact_point,
+        evidence=evidence.strip(),
+        created_by=actor,
+    )
+    record(
+        action="compliance.preference_added",
+        actor=actor,
+        target=preference,
+        changes={
+            "kind": K.OPT_OUT_CHANNEL,
+            "channel": channel,
+            "contact_point": contact_point.pk,
+            "debtor": contact_point.debtor_id,
+            "source": "reply",
+        },
+        reason=preference.evidence,
+    )
+    return preference, True
+
+
+@transaction.atomic
 def preference_revoke(
     *, actor: Any, preference: ContactPreference, reason: str
 ) -> ContactPreference:

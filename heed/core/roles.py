@@ -26,6 +26,7 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", _("Auditor")
     ADMINISTRATOR = "administrator", _("Administrator")
     PAYMENT_PROCESSOR = "payment_processor", _("Payment processor (API)")
+    MESSAGE_PROVIDER = "message_provider", _("Message provider (API)")
 
 
 # Every permission Heed knows, with a description people can read in the admin screens.
@@ -53,6 +54,7 @@ PERMISSIONS: dict[str, Any] = {
     "messages.send": _("Send messages from templates"),
     "messages.free_text": _("Send free-text messages"),
     "messages.review": _("Release or reject messages held for review"),
+    "messages.inbound": _("Report debtors' replies (such as opt-outs) from the message provider"),
     "payments.record": _("Record payments, promises and plans"),
     "payments.reverse": _("Reverse payments"),
     "payments.approve": _("Approve settlements and plans beyond one's limit"),
@@ -204,6 +206,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # An integration, not a person: its API key posts what the processor received and reports
     # bounces and chargebacks. It cannot list accounts, see debtors or use the web screens.
     Role.PAYMENT_PROCESSOR: frozenset({"payments.record", "payments.reverse", "payments.process"}),
+    Role.MESSAGE_PROVIDER: frozenset({"messages.inbound"}),
 }
 
 assert all(perms <= _ALL for perms in ROLE_PERMISSIONS.values()), "unknown permission in a role"

@@ -148,6 +148,17 @@ def phone_indexes(raw: str) -> list[str]:
     return found or ["-"]
 
 
+def contact_points_with_value(kind: str, raw: str) -> QuerySet[ContactPoint]:
+    """Every contact point of ``kind`` holding this value (exact, by blind index), whoever's it
+    is: for a machine client reporting a reply from a number or address (not user-scoped)."""
+    if kind == ContactPoint.Kind.PHONE:
+        indexes = phone_indexes(raw)
+    else:
+        normalised = pii.contact_normalise(kind, raw, "")
+        indexes = [crypto.blind_index(normalised, kind)] if normalised else []
+    return ContactPoint.objects.filter(kind=kind, value_index__in=indexes).select_related("debtor")
+
+
 def national_id_indexes(raw: str) -> list[str]:
     found: list[str] = []
     for country in ("CN", "US", ""):

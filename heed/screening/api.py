@@ -329,6 +329,39 @@ def held_message_reject(request: HttpRequest, message_id: int, payload: ReviewIn
     return services.message_reject(actor=request.user, message=message, note=payload.note)
 
 
+class ReplyIn(Schema):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    sender: str = Field(alias="from", max_length=320)
+    channel: Literal["sms", "email", "im"]
+    body: str = Field(max_length=services.MAX_REPLY_LENGTH)
+    in_reply_to: int | None = None
+
+
+class ReplyOut(Schema):
+    matched: int
+    debtors: int
+    opt_out: bool
+    preferences_created: list[int]
+    preferences_existing: list[int]
+
+
+@router.post("/screening/replies", response={200: ReplyOut, **ERRORS})
+def reply_receive(request: HttpRequest, payload: ReplyIn) -> Any:
+    """For the message provider (role *message provider*): a debtor's reply. One that asks to
+    stop ("STOP", "退订", "TD"…) opts the person out of that channel — the compliance gateway
+    refuses it from then on. ``in_reply_to``: the ``message_id`` Heed sent with the message.
+    Safe to retry."""
+    require(request, "messages.inbound")
+    return services.inbound_reply_receive(
+        actor=request.user,
+        sender=payload.sender,
+        channel=payload.channel,
+        body=payload.body,
+        in_reply_to=payload.in_reply_to,
+    )
+
+
 class LetterBatchIn(Schema):
     model_config = ConfigDict(extra="forbid")
 

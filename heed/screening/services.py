@@ -686,6 +686,109 @@ def message_reject(*, actor: Any, message: OutgoingMessage, note: str) -> Outgoi
     return locked
 
 
+# --- Replies from debtors (reported by the message provider) -----------------------------------
+
+# Words that ask to stop, as the whole reply or its first word (English, case-insensitive), or
+# anywhere in a Chinese reply (退订); "TD"/"T" is the Chinese SMS convention (回复TD退订).
+OPT_OUT_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "opt-out", "revoke"}
+)
+OPT_OUT_CHINESE = ("退订", "取消订阅", "拒收")
+OPT_OUT_CODES = frozenset({"td", "t", "n"})
+INBOUND_CHANNELS: dict[str, str] = {"sms": "phone", "email": "email", "im": "im"}
+MAX_REPLY_LENGTH = 2000
+
+
+def is_opt_out(body: str) -> bool:
+    """Whether a reply asks to stop: "STOP", "Stop texting me", "退订", "TD"."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", body).strip().lower()
+    if any(word in text for word in OPT_OUT_CHINESE):
+        return True
+    words = text.replace("-", " - ").split()
+    if not words:
+        return False
+    first = words[0].strip(".,!?;:'\"")
+    if text.strip(".,!?;:'\" ") in OPT_OUT_CODES or first in OPT_OUT_WORDS:
+        return True
+    return text.replace(" ", "").strip(".,!?") in {"optout", "opt-out"}
+
+
+def inbound_reply_receive(
+    *, actor: Any, sender: str, channel: str, body: str, in_reply_to: int | None = None
+) -> dict[str, Any]:
+    """A reply from a number or address, reported by the message provider. A reply asking to
+    stop opts that person out of the channel (the gateway then refuses it); retries add
+    nothing. The contact point is the one the replied-to message went to, else every point
+    holding the sender's number or address. Returns what was matched and done."""
+    from heed.compliance.services import preference_opt_out_from_reply
+    from heed.portfolio.selectors import contact_points_with_value
+
+    _require(actor, "messages.inbound")
+    fields: dict[str, list[str]] = {}
+    if channel not in INBOUND_CHANNELS:
+        fields["channel"] = [_("Use sms, email or im.")]
+    if not sender.strip():
+        fields["from"] = [_("Required.")]
+    if len(body) > MAX_REPLY_LENGTH:
+        fields["body"] = [_("At most %(count)d characters.") % {"count": MAX_REPLY_LENGTH}]
+    replied: OutgoingMessage | None = None
+    if in_reply_to is not None and not fields:
+        replied = (
+            OutgoingMessage.objects.select_related("contact_point")
+            .filter(pk=in_reply_to, channel=channel)
+            .first()
+        )
+        if replied is None or replied.contact_point is None:
+            fields["in_reply_to"] = [_("No message of this channel has this id.")]
+        elif (
+            not contact_points_with_value(INBOUND_CHANNELS[channel], sender)
+            .filter(pk=replied.contact_point.pk)
+            .exists()
+        ):
+            fields["in_reply_to"] = [_("That message did not go to this sender.")]
+    if fields:
+        raise ApplicationError(_("The reply cannot be taken."), "invalid", fields=fields)
+    points = (
+        [replied.contact_point]
+        if replied is not None and replied.contact_point is not None
+        else list(contact_points_with_value(INBOUND_CHANNELS[channel], sender))
+    )
+    opt_out = is_opt_out(body)
+    created: list[int] = []
+    kept: list[int] = []
+    with transaction.atomic():
+        if opt_out:
+            for point in points:
+                preference, new = preference_opt_out_from_reply(
+                    actor=actor,
+                    contact_point=point,
+                    channel=channel,
+                    evidence=f"Reply {body.strip()[:200]!r} from {point.value_masked} "
+                    f"({channel}, {timezone.now():%Y-%m-%d %H:%M} UTC)",
+                )
+                (created if new else kept).append(preference.pk)
+        record(
+            action="message.reply_received",
+            actor=actor,
+            target=replied,
+            changes={
+                "channel": channel,
+                "matched_points": [point.pk for point in points],
+                "opt_out": opt_out,
+                "preferences_created": created,
+            },
+        )
+    return {
+        "matched": len(points),
+        "debtors": len({point.debtor_id for point in points}),
+        "opt_out": opt_out,
+        "preferences_created": created,
+        "preferences_existing": kept,
+    }
+
+
 # --- Letter batches (background task, one combined PDF) -----------------------------------------
 
 LETTER_BATCH_KIND = "screening.letter_batch"

@@ -123,8 +123,9 @@ EXPECTED: dict[str, set[str]] = {
     },
     # An integration's key, not a person: no home page, no screens.
     Role.PAYMENT_PROCESSOR: {"payments.record", "payments.reverse", "payments.process"},
+    Role.MESSAGE_PROVIDER: {"messages.inbound"},
 }
-INTEGRATION_ROLES = {Role.PAYMENT_PROCESSOR}
+INTEGRATION_ROLES = {Role.PAYMENT_PROCESSOR, Role.MESSAGE_PROVIDER}
 
 
 class FakeUser:
