@@ -251,3 +251,16 @@ def test_a_lane_without_its_head_is_detected() -> None:
         2,
         "the chain head is missing",
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", ["audit_auditevent", "audit_audithead"])
+def test_postgresql_refuses_truncate_of_the_audit_tables(table: str) -> None:
+    """Only the test suite's own connections may empty them (``heed.audit_reset``); anyone
+    else's TRUNCATE — ``manage.py flush`` included — is refused and changes nothing."""
+    write_events(2)
+    with pytest.raises(DatabaseError, match=f"TRUNCATE of {table} refused"), transaction.atomic():
+        execute("SET LOCAL heed.audit_reset = ''")
+        execute(f"TRUNCATE {table} CASCADE")
+    assert AuditEvent.objects.count() == 2
+    assert verify_chain().is_intact is True
