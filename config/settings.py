@@ -175,10 +175,6 @@ if _database_url:
     # carry prepared statements from one transaction to the next.
     if env_bool("HEED_DB_PREPARE", True):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
-    if TESTING:
-        # The test suite empties every table between transactional tests (TRUNCATE); the audit
-        # tables refuse that anywhere else (audit migration 0004).
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c heed.audit_reset=allowed"
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

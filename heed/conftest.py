@@ -12,6 +12,7 @@ from typing import Any, cast  # noqa: E402
 
 import pytest  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.db.backends.signals import connection_created  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 
@@ -33,6 +34,18 @@ if not settings.TESTING:
     _TEST_SETTINGS["TESTING"] = True
 if _TEST_SETTINGS["TASKS"] != settings.TASKS or not settings.TESTING:
     override_settings(**_TEST_SETTINGS).enable()
+
+
+def _allow_audit_reset(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """PostgreSQL refuses TRUNCATE of the audit tables (audit migration 0004) unless the session
+    says otherwise; the suite empties every table between transactional tests, so its own
+    connections do."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET heed.audit_reset = 'allowed'")
+
+
+connection_created.connect(_allow_audit_reset, dispatch_uid="heed.tests.audit_reset")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """PostgreSQL: TRUNCATE of the audit events or the chain heads is refused too (row triggers do not
 see it, and truncating both would leave an empty chain that verifies). ``manage.py flush`` is a
 TRUNCATE, so it is refused as well; the test suite, which empties tables between transactional
-tests, sets ``heed.audit_reset = 'allowed'`` on its connections (config/settings.py). SQLite has
+tests, sets ``heed.audit_reset = 'allowed'`` on its connections (heed/conftest.py). SQLite has
 no TRUNCATE: its DELETE triggers (0002) already refuse a flush."""
 
 from django.db import migrations
