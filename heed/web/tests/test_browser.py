@@ -184,6 +184,8 @@ def test_a_held_message_is_screened_live_reviewed_and_its_outcome_shown(
             lead.goto(f"{base}/portfolio/accounts/")
             lead.locator("table tbody a").first.click()
             lead.get_by_role("link", name="Send a message or letter").click()
+            # htmx attaches its listeners when the page has loaded; typing earlier is not seen.
+            lead.wait_for_load_state("load")
             lead.select_option("select[name=channel]", "sms")
 
             compose = lead.locator("textarea[name=text]")
@@ -195,6 +197,7 @@ def test_a_held_message_is_screened_live_reviewed_and_its_outcome_shown(
             )
             lead.get_by_role("button", name="Send").click()
             expect(lead.locator("#send-result")).to_have_attribute("data-status", "blocked_content")
+            lead.wait_for_load_state("load")
 
             compose.fill("你真是个杀比")
             compose.press("End")
