@@ -128,39 +128,32 @@ def load_demo(*, stdout: Any) -> None:
     if author is None or approver is None:
         stdout.write("screening demo: needs the two demo compliance officers; skipped")
         return
+
+    def create(row: tuple[str, ...]) -> Any:
+        code, name, channel, language, audience, region, subject, body = row
+        return services.template_create(
+            actor=author,
+            code=code,
+            name=name,
+            channel=channel,
+            language=language,
+            audience=audience,
+            region=region,
+            subject=subject,
+            body=body,
+        )
+
     approved = 0
-    for code, name, channel, language, audience, region, subject, body in APPROVED:
+    for row in APPROVED:
         try:
-            version = services.template_create(
-                actor=author,
-                code=code,
-                name=name,
-                channel=channel,
-                language=language,
-                audience=audience,
-                region=region,
-                subject=subject,
-                body=body,
-            )
             services.template_version_approve(
-                actor=approver, version=version, note="Demo: checked against the rule packs."
+                actor=approver, version=create(row), note="Demo: checked against the rule packs."
             )
         except ApplicationError as exc:
-            stdout.write(f"screening demo: template {code} skipped ({exc.code})")
+            stdout.write(f"screening demo: template {row[0]} skipped ({exc.code})")
             continue
         approved += 1
-    code, name, channel, language, audience, region, subject, body = DRAFT
-    draft = services.template_create(
-        actor=author,
-        code=code,
-        name=name,
-        channel=channel,
-        language=language,
-        audience=audience,
-        region=region,
-        subject=subject,
-        body=body,
-    )
+    draft = create(DRAFT)
     stdout.write(
         f"screening demo: {approved} approved message templates, 1 draft waiting for approval "
         f"(screening: {draft.screening_verdict})"

@@ -619,6 +619,27 @@ def _held_for_review(*, actor: Any, message: OutgoingMessage, note: str) -> Outg
     return locked
 
 
+def _reviewed(
+    message: OutgoingMessage, *, actor: Any, note: str, outcome: str, decision: int | None = None
+) -> None:
+    """Store who reviewed the held message and why, and audit it (``message.released`` when it
+    goes out, ``message.rejected`` when it does not)."""
+    message.reviewed_by = actor
+    message.reviewed_at = timezone.now()
+    message.review_note = note.strip()
+    message.save(update_fields=["status", "decision", "reviewed_by", "reviewed_at", "review_note"])
+    changes: dict[str, Any] = {"status": ["held_review", outcome]}
+    if decision is not None:
+        changes["decision"] = decision
+    record(
+        action="message.released" if outcome == "sent" else "message.rejected",
+        actor=actor,
+        target=message,
+        changes=changes,
+        reason=message.review_note,
+    )
+
+
 def message_release(
     *, actor: Any, message: OutgoingMessage, note: str, at: Any = None
 ) -> OutgoingMessage:
@@ -640,17 +661,7 @@ def message_release(
         )
         if decision.allowed:
             locked.decision = decision
-            locked.reviewed_by = actor
-            locked.reviewed_at = timezone.now()
-            locked.review_note = note.strip()
-            locked.save(update_fields=["decision", "reviewed_by", "reviewed_at", "review_note"])
-            record(
-                action="message.released",
-                actor=actor,
-                target=locked,
-                changes={"status": ["held_review", "sent"], "decision": decision.pk},
-                reason=locked.review_note,
-            )
+            _reviewed(locked, actor=actor, note=note, outcome="sent", decision=decision.pk)
             return _deliver(actor=sender, message=locked)
         rules = ", ".join(r["rule"] for r in decision.reasons)
         record(
@@ -672,17 +683,7 @@ def message_reject(*, actor: Any, message: OutgoingMessage, note: str) -> Outgoi
     """A reviewer stops a held message for good; the note says why (the sender sees it)."""
     locked = _held_for_review(actor=actor, message=message, note=note)
     locked.status = OutgoingMessage.Status.REJECTED
-    locked.reviewed_by = actor
-    locked.reviewed_at = timezone.now()
-    locked.review_note = note.strip()
-    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
-    record(
-        action="message.rejected",
-        actor=actor,
-        target=locked,
-        changes={"status": ["held_review", "rejected"]},
-        reason=locked.review_note,
-    )
+    _reviewed(locked, actor=actor, note=note, outcome="rejected")
     return locked
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,14 @@ from heed.screening.engine.screener import Screener
 def screener() -> Screener:
     """The file lexicon with every rule layer, no classifier (deterministic, fast)."""
     return Screener(load_lexicon())
+
+
+@pytest.fixture
+def outbox(settings: Any, tmp_path: Path) -> Path:
+    """Sent messages go to a file adapter in a temporary folder; its path (made on first send)."""
+    settings.HEED_MESSAGE_ADAPTER = "file"
+    settings.VAR_DIR = tmp_path
+    return tmp_path / "outbox" / "messages.jsonl"
 
 
 @pytest.fixture

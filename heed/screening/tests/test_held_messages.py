@@ -33,13 +33,6 @@ UNSURE = "回头再说吧"
 
 
 @pytest.fixture
-def outbox(settings: Any, tmp_path: Path) -> Path:
-    settings.HEED_MESSAGE_ADAPTER = "file"
-    settings.VAR_DIR = tmp_path
-    return tmp_path / "outbox" / "messages.jsonl"
-
-
-@pytest.fixture
 def people(make_user: Callable[..., Any]) -> dict[str, Any]:
     return {
         "officer": make_user(Role.COMPLIANCE_OFFICER),
