@@ -221,7 +221,8 @@ class Lexicon:
     # automaton, which would report every occurrence): character → group ids.
     prefilter_characters: dict[str, dict[str, tuple[int, ...]]] = field(init=False, repr=False)
     # One pass per view: the phrase automaton (``cjk`` or ``latin``) and the prefilter's
-    # strings in one automaton, key → (its Compiled entries, its prefilter group ids).
+    # strings in one automaton, key → (its Compiled entries, its prefilter group ids); under
+    # "zh_plain" the "zh" keys of letters and digits only (for texts without ideographs).
     scan_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
     unfiltered: dict[str, tuple[int, ...]] = field(init=False, repr=False)
     # Context-rule markers per view ("zh": the CJK view, "en": the Latin view): key → entries
@@ -299,6 +300,17 @@ class Lexicon:
             if len(scan):
                 scan.make_automaton()
             self.scan_automata[language] = scan
+        # The CJK view of a text without ideographs is letters and digits only: just the keys
+        # made of those can match in it, and a small automaton finds them far faster (the large
+        # one pays for its many first characters on every character scanned).
+        plain = ahocorasick.Automaton()
+        full = self.scan_automata["zh"]
+        for key in full.keys() if len(full) else ():
+            if _LETTERS_DIGITS.fullmatch(key):
+                plain.add_word(key, full.get(key))
+        if len(plain):
+            plain.make_automaton()
+        self.scan_automata["zh_plain"] = plain
         self.marker_automata = {}
         for view_language in LANGUAGES:
             automaton = ahocorasick.Automaton()
@@ -338,6 +350,9 @@ class Lexicon:
         if not len(self.raw):
             return 0
         return sum(1 for _ in self.raw.iter(text.lower()))
+
+
+_LETTERS_DIGITS = re.compile(r"[a-z0-9]+")
 
 
 def _syllable_starts(key: str) -> list[int]:

@@ -34,6 +34,7 @@ BLOCK_CONFIDENCE = 0.75
 
 CHANNELS: tuple[str, ...] = ("sms", "email", "letter", "call", "voicemail", "im", "other")
 
+_HAS_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]").search
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、:：]|\.(?=\s|$)")
 
@@ -171,7 +172,15 @@ class Screener:
         one batch); a hit asks for review."""
         found: list[Finding | None] = []
         domain = self.domain.predict(pieces) if self.domain is not None else []
-        cold = self.classifier.scores(pieces) if self.classifier is not None else []
+        cold: list[float] = []
+        if self.classifier is not None:
+            # COLD is Chinese social-media text: it scores the sentences with Chinese in them
+            # (on the labelled sets it never reached its threshold on an English text).
+            chinese = [number for number, piece in enumerate(pieces) if _HAS_IDEOGRAPH(piece)]
+            cold = [0.0] * len(pieces)
+            scored = self.classifier.scores([pieces[number] for number in chinese])
+            for number, score in zip(chinese, scored, strict=True):
+                cold[number] = score
         for position, (start, end) in enumerate(sentences):
             if domain:
                 category, probability = domain[position]
@@ -270,7 +279,7 @@ class Screener:
         # Phrase hits and the pattern prefilter's strings in one Aho-Corasick pass per view.
         present: dict[str, set[int]] = {"zh": set(), "en": set()}
         cjk = views.cjk
-        scan = lexicon.scan_automata["zh"]
+        scan = lexicon.scan_automata["zh" if views.has_cjk else "zh_plain"]
         if len(scan) and cjk.text:
             found = present["zh"]
             scanned = list(scan.iter(cjk.text))

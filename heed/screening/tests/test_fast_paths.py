@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import pytest
@@ -516,3 +517,40 @@ def test_pinyin_array_follows_the_table(monkeypatch: pytest.MonkeyPatch) -> None
     for text in labelled_texts() + long_texts():
         cjk = build_views(text).cjk.text
         assert normalize._pinyin_text(cjk) == cjk.translate(normalize._PINYIN_TABLE)
+
+
+def test_texts_without_ideographs_scan_with_the_small_automaton_and_find_the_same() -> None:
+    """The CJK view of a text without ideographs is letters and digits; the small automaton of
+    such keys must give exactly what the full one gives (checked by swapping it back in)."""
+    from heed.screening.engine.screener import Screener
+
+    fast = Screener(load_lexicon())
+    full_lexicon = load_lexicon()
+    full_lexicon.scan_automata["zh_plain"] = full_lexicon.scan_automata["zh"]
+    full = Screener(full_lexicon)
+    plain = fast.lexicon.scan_automata["zh_plain"]
+    assert 0 < len(plain) < len(fast.lexicon.scan_automata["zh"])
+    texts = [t for t in labelled_texts() if not re.search(r"[\u3400-\u9fff\uf900-\ufaff]", t)]
+    texts += ["you sb", "nmsl!!", "ur a s b", "tmd pay now", "sha bi", "wo cao", "SB", "s.b."]
+    assert len(texts) > 300
+    assert fast.screen_many(texts) == full.screen_many(texts)
+
+
+def test_the_cold_classifier_reads_only_sentences_with_chinese() -> None:
+    from heed.screening.engine.classifier import ColdClassifier
+    from heed.screening.engine.screener import Screener
+    from heed.screening.selectors import CLASSIFIER_PATH
+
+    read: list[str] = []
+
+    class Reading(ColdClassifier):
+        def scores(self, texts: Any) -> list[float]:
+            read.extend(texts)
+            return super().scores(texts)
+
+    shipped = ColdClassifier.load(CLASSIFIER_PATH)
+    screener = Screener(
+        load_lexicon(), classifier=Reading(shipped.weights, shipped.idf, shipped.intercept)
+    )
+    screener.screen_many(["Please call us back. 请于周五前还款。", "Thank you for paying."])
+    assert read == ["请于周五前还款。"]
