@@ -254,11 +254,25 @@ class VersionForm(forms.Form):
 
 @permission_required("screening.check")
 def live(request: HttpRequest) -> HttpResponse:
-    """HTMX: screen what is being typed (``body`` or ``text``) and show the findings."""
-    text = request.POST.get("body") or request.POST.get("text") or ""
+    """HTMX: screen what is being typed (``body`` or ``text``) and show the findings. From an
+    account's compose box (``account``, and the free text's ``channel``) the gated statements
+    are decided on that account's facts, as sending will decide them."""
+    text = (request.POST.get("body") or request.POST.get("text") or "")[: services.MAX_TEXT_LENGTH]
     if not text.strip():
         return HttpResponse("")
-    result = selectors.screener_get().screen(text[: services.MAX_TEXT_LENGTH])
+    account = request.POST.get("account") or None
+    if account is None:
+        result = selectors.screener_get().screen(text)
+    else:
+        try:
+            result = services.screen_text(
+                actor=request.user,
+                text=text,
+                channel=request.POST.get("channel") or None,
+                account_id=account,
+            )
+        except ApplicationError:
+            return HttpResponse("")
     return render(request, "screening/_result.html", _result_context(text, result))
 
 

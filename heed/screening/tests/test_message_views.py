@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,26 @@ def test_send_page_is_scoped_to_the_account(
     account = AccountFactory(assigned_collector=people.right)
     assert client_for(people.right).get(f"/screening/send/{account.pk}/").status_code == 200
     assert client_for(people.other).get(f"/screening/send/{account.pk}/").status_code == 404
+
+
+def test_live_screening_in_an_accounts_compose_box_decides_on_its_facts(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    lead = make_user(Role.TEAM_LEAD)
+    client = client_for(lead)
+    plain = AccountFactory(assigned_collector=lead)
+    with_lawyer = AccountFactory(assigned_collector=lead, litigation_status="lawyer")
+    elsewhere = AccountFactory()
+    text = "A lawyer will contact you."
+
+    def verdict(**fields: Any) -> str:
+        html = client.post("/screening/live/", {"text": text, **fields}).content.decode()
+        found = re.search(r'data-verdict="(\w+)"', html)
+        return found.group(1) if found else ""
+
+    assert verdict() == "review"  # no account: a person must check the claim
+    assert verdict(account=plain.pk, channel="sms") == "block"  # no lawyer instructed
+    assert verdict(account=with_lawyer.pk, channel="sms") == "pass"
+    assert verdict(account=elsewhere.pk) == ""  # not the user's account: nothing is said
+    page = client.get(f"/screening/send/{plain.pk}/").content.decode()
+    assert f'hx-vals=\'{{"account": "{plain.pk}"}}\'' in page
