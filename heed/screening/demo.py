@@ -158,3 +158,59 @@ def load_demo(*, stdout: Any) -> None:
         f"screening demo: {approved} approved message templates, 1 draft waiting for approval "
         f"(screening: {draft.screening_verdict})"
     )
+    _messages(stdout)
+
+
+def _messages(stdout: Any) -> None:
+    """A few messages by the demo team lead on a Chinese account of the demo collector: one
+    sent from a template (at a daytime hour), one screening blocked, one held for the QA
+    inspector or a compliance officer to review."""
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from heed.portfolio.models import Account, ContactPoint
+    from heed.screening import services
+    from heed.screening.models import TemplateVersion
+    from heed.users.models import User
+
+    lead = User.objects.filter(username="team_lead").first()
+    account = (
+        Account.objects.filter(
+            assigned_collector__username="collector",
+            jurisdiction="CN",
+            status=Account.Status.ACTIVE,
+            debtor__contact_points__kind=ContactPoint.Kind.PHONE,
+            debtor__contact_points__party_role="debtor",
+            debtor__contact_points__is_valid=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+    if lead is None or account is None:
+        stdout.write("screening demo: no demo team lead or Chinese account; messages skipped")
+        return
+    phone = account.debtor.contact_points.filter(
+        kind=ContactPoint.Kind.PHONE, party_role="debtor", is_valid=True
+    ).first()
+    reminder = TemplateVersion.objects.filter(
+        template__code="demo-cn-sms-reminder", status=TemplateVersion.Status.APPROVED
+    ).first()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    morning = datetime.combine(yesterday, time(10, 0), tzinfo=ZoneInfo("Asia/Shanghai"))
+    done = []
+    for label, fields in (
+        ("template", {"template_version": reminder, "at": morning}),
+        ("threat", {"text": "再不还钱就爆你通讯录，让你全家都知道。", "channel": "sms"}),
+        ("held", {"text": "你这个杀比，赶紧还钱。", "channel": "sms"}),
+    ):
+        try:
+            message = services.message_send(
+                actor=lead, account=account, contact_point=phone, **fields
+            )
+        except ApplicationError as exc:
+            stdout.write(f"screening demo: {label} message skipped ({exc.code})")
+            continue
+        done.append(message.get_status_display())
+    stdout.write(f"screening demo: messages on {account.external_ref}: {', '.join(map(str, done))}")

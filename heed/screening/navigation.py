@@ -19,6 +19,7 @@ NAV: list[NavItem] = [
     NavItem(
         _("Held messages"), "screening:held", "messages.review", order=430, section="oversight"
     ),
+    NavItem(_("Messages"), "screening:messages", "messages.review", order=435, section="oversight"),
     NavItem(_("Messages"), "screening:messages", "messages.send", order=25, section="work"),
     NavItem(_("Letters"), "screening:letters", "messages.send", order=30, section="work"),
 ]

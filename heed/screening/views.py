@@ -476,7 +476,10 @@ class MessageFilterForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
     mine = forms.BooleanField(label=gettext_lazy("Only mine"), required=False)
     account = forms.CharField(
-        label=gettext_lazy("Account reference"), required=False, max_length=100
+        label=gettext_lazy("Account reference"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Account reference")}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

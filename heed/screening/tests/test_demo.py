@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from heed.core.roles import Role
+from heed.portfolio.tests.conftest import field_keys  # noqa: F401  (autouse: PII keys)
 from heed.screening.demo import APPROVED, DRAFT, load_demo
 from heed.screening.models import MessageTemplate, TemplateVersion
 
@@ -43,3 +44,22 @@ def test_demo_needs_both_officers(make_user: Callable[..., Any]) -> None:
     load_demo(stdout=out)
     assert MessageTemplate.objects.count() == 0
     assert "skipped" in out.getvalue()
+
+
+def test_demo_messages_one_sent_one_blocked_one_held(
+    make_user: Callable[..., Any], packs_active: None, outbox: Any
+) -> None:
+    from heed.portfolio.tests.factories import AccountFactory, DebtorFactory, make_contact_point
+    from heed.screening.models import OutgoingMessage
+
+    make_user(Role.COMPLIANCE_OFFICER, username="compliance2")
+    make_user(Role.COMPLIANCE_OFFICER, username="compliance")
+    make_user(Role.TEAM_LEAD, username="team_lead")
+    collector = make_user(Role.COLLECTOR, username="collector")
+    account = AccountFactory(debtor=DebtorFactory(full_name="王小明"), assigned_collector=collector)
+    make_contact_point(account.debtor, "+8613812341234")
+    out = io.StringIO()
+    load_demo(stdout=out)
+    statuses = sorted(OutgoingMessage.objects.values_list("status", flat=True))
+    assert statuses == ["blocked_content", "held_review", "sent"], out.getvalue()
+    assert outbox.exists()
