@@ -202,7 +202,7 @@ def _messages(stdout: Any) -> None:
     done = []
     for label, fields in (
         ("template", {"template_version": reminder, "at": morning}),
-        ("threat", {"text": "再不还钱就爆你通讯录，让你全家都知道。", "channel": "sms"}),
+        ("threat", {"text": "再不还款，我们就通知你的单位和同事。", "channel": "sms"}),
         ("held", {"text": "你这个杀比，赶紧还钱。", "channel": "sms"}),
     ):
         try:

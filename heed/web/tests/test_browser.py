@@ -212,18 +212,22 @@ def test_a_held_message_is_screened_live_reviewed_and_its_outcome_shown(
             qa.set_default_timeout(15_000)
             _sign_in(qa, base, "qa", password)
             qa.locator("nav.mainnav").get_by_role("link", name="Held messages").click()
-            held = qa.locator(".held-message", has_text="杀比")
+            held = qa.locator(".held-message", has_text="你真是个杀比")
             expect(held).to_have_count(1)
             expect(held.locator("mark.finding")).to_contain_text("杀比")
             held.get_by_placeholder("Why it must not").fill("A homophone insult.")
             held.get_by_role("button", name="Reject").click()
             expect(qa.locator("body")).to_contain_text("Rejected: the message will not be sent.")
-            expect(qa.locator(".held-message", has_text="杀比")).to_have_count(0)
+            expect(qa.locator(".held-message", has_text="你真是个杀比")).to_have_count(0)
 
             lead.goto(f"{base}/screening/messages/?mine=on")
             rejected = lead.locator('#message-log tr[data-status="rejected"]')
             expect(rejected).to_have_count(1)
+            expect(rejected).to_contain_text("你真是个杀比")
             expect(rejected).to_contain_text("A homophone insult.")
-            expect(lead.locator('#message-log tr[data-status="blocked_content"]')).to_have_count(1)
+            blocked = lead.locator(
+                '#message-log tr[data-status="blocked_content"]', has_text="再不还钱就爆你通讯录"
+            )
+            expect(blocked).to_have_count(1)
         finally:
             browser.close()
