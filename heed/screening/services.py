@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from heed.audit.services import record
@@ -664,6 +664,11 @@ def message_release(
             _reviewed(locked, actor=actor, note=note, outcome="sent", decision=decision.pk)
             return _deliver(actor=sender, message=locked)
         rules = ", ".join(r["rule"] for r in decision.reasons)
+        chinese = (translation.get_language() or "").startswith("zh")
+        explained = "; ".join(
+            f"{r['rule']}: {r['message_zh'] if chinese else r['message_en']}"
+            for r in decision.reasons
+        )
         record(
             action="message.release_refused",
             actor=actor,
@@ -673,7 +678,7 @@ def message_release(
         )
     raise ApplicationError(
         _("The compliance gateway refuses this contact now (%(rules)s); the message stays held.")
-        % {"rules": rules},
+        % {"rules": explained},
         "gateway_refused",
     )
 

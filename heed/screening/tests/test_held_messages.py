@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from heed.audit.models import AuditEvent
 from heed.collection.models import ContactAttempt
@@ -72,6 +73,21 @@ def held(people: dict[str, Any], outbox: Path, packs_active: None) -> OutgoingMe
     return message
 
 
+def held_decision_reason(people: dict[str, Any], held: OutgoingMessage) -> dict[str, Any]:
+    """The CN-01 reason the gateway gives at night for the held message's contact."""
+    from heed.compliance.services import preflight
+
+    decision = preflight(
+        actor=people["lead"],
+        account=held.account,
+        contact_point=held.contact_point,
+        channel="sms",
+        at=NIGHT,
+    )
+    [reason] = [r for r in decision.reasons if r["rule"] == "CN-01"]
+    return dict(reason)
+
+
 def sent_lines(outbox: Path) -> list[dict[str, Any]]:
     if not outbox.exists():
         return []
@@ -109,7 +125,11 @@ def test_gateway_refusing_at_release_keeps_the_message_held(
     with pytest.raises(ApplicationError) as caught:
         services.message_release(actor=people["qa"], message=held, note="fine", at=NIGHT)
     assert caught.value.code == "gateway_refused"
-    assert "CN-01" in caught.value.message
+    reason = held_decision_reason(people, held)
+    assert f"CN-01: {reason['message_en']}" in caught.value.message
+    with translation.override("zh-hans"), pytest.raises(ApplicationError) as in_chinese:
+        services.message_release(actor=people["qa"], message=held, note="fine", at=NIGHT)
+    assert f"CN-01: {reason['message_zh']}" in in_chinese.value.message
     held.refresh_from_db()
     assert (held.status, held.reviewed_by, held.decision) == ("held_review", None, None)
     assert sent_lines(outbox) == []
