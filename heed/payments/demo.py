@@ -131,7 +131,8 @@ def load_demo(*, stdout: Any) -> None:
                 amount=kept_amount,
                 currency=kept_account.currency,
                 method="alipay",
-                received_at=now - timedelta(minutes=30),
+                # Received after the promise was made (the same day, even just past midnight).
+                received_at=timezone.now(),
                 external_ref=f"{MARKER}{kept_account.pk}-kept",
             ),
         )
@@ -172,7 +173,7 @@ def load_demo(*, stdout: Any) -> None:
                         amount=first.amount,
                         currency=plan_account.currency,
                         method="bank_transfer",
-                        received_at=now - timedelta(minutes=10),
+                        received_at=timezone.now(),  # on the first installment's day
                         external_ref=f"{MARKER}{plan_account.pk}-plan",
                     ),
                 )
