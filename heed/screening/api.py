@@ -295,9 +295,7 @@ def message_list(
 ) -> Any:
     """Messages on accounts you may see, newest first; filter by ``status``, your own
     (``mine``) or one account's reference. Page with ``limit``/``offset``."""
-    if not any(
-        has_permission(request.user, permission) for permission in selectors.MESSAGE_LOG_PERMISSIONS
-    ):
+    if not selectors.can_see_message_log(request.user):
         require(request, "messages.send")
     found = selectors.messages_for_user(
         request.user, status=status, mine=mine, account_ref=account_ref[:100]

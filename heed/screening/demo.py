@@ -11,7 +11,7 @@ from heed.core.errors import ApplicationError
 
 MARKER = "demo-"
 
-# code, name, channel, language, audience, region, subject, body
+TEMPLATE_FIELDS = ("code", "name", "channel", "language", "audience", "region", "subject", "body")
 APPROVED: tuple[tuple[str, str, str, str, str, str, str, str], ...] = (
     (
         "demo-cn-sms-reminder",
@@ -130,17 +130,8 @@ def load_demo(*, stdout: Any) -> None:
         return
 
     def create(row: tuple[str, ...]) -> Any:
-        code, name, channel, language, audience, region, subject, body = row
         return services.template_create(
-            actor=author,
-            code=code,
-            name=name,
-            channel=channel,
-            language=language,
-            audience=audience,
-            region=region,
-            subject=subject,
-            body=body,
+            actor=author, **dict(zip(TEMPLATE_FIELDS, row, strict=True))
         )
 
     approved = 0

@@ -224,17 +224,22 @@ def held_message_get_for_user(user: Any, pk: Any) -> OutgoingMessage:
 MESSAGE_LOG_PERMISSIONS = ("messages.send", "messages.review", "compliance.view")
 
 
+def can_see_message_log(user: Any) -> bool:
+    from heed.core.roles import has_permission
+
+    return getattr(user, "is_authenticated", False) and any(
+        has_permission(user, permission) for permission in MESSAGE_LOG_PERMISSIONS
+    )
+
+
 def messages_for_user(
     user: Any, *, status: str = "", mine: bool = False, account_ref: str = ""
 ) -> Any:
     """Messages on accounts the user may see, newest first: what was sent, stopped, held and
     how the review ended. ``mine``: only the user's own; ``status``: one status."""
-    from heed.core.roles import has_permission
     from heed.portfolio.models import Account
 
-    if not getattr(user, "is_authenticated", False) or not any(
-        has_permission(user, permission) for permission in MESSAGE_LOG_PERMISSIONS
-    ):
+    if not can_see_message_log(user):
         return OutgoingMessage.objects.none()
     messages = OutgoingMessage.objects.filter(
         account_id__in=Account.objects.for_user(user).values("pk")

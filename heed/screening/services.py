@@ -3,6 +3,7 @@ for a user (reads the account through portfolio's scoped selector)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -697,7 +698,7 @@ def message_reject(*, actor: Any, message: OutgoingMessage, note: str) -> Outgoi
 # Words that ask to stop, as the whole reply or its first word (English, case-insensitive), or
 # anywhere in a Chinese reply (退订); "TD"/"T" is the Chinese SMS convention (回复TD退订).
 OPT_OUT_WORDS = frozenset(
-    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "opt-out", "revoke"}
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
 )
 OPT_OUT_CHINESE = ("退订", "取消订阅", "拒收")
 OPT_OUT_CODES = frozenset({"td", "t", "n"})
@@ -706,19 +707,17 @@ MAX_REPLY_LENGTH = 2000
 
 
 def is_opt_out(body: str) -> bool:
-    """Whether a reply asks to stop: "STOP", "Stop texting me", "退订", "TD"."""
+    """Whether a reply asks to stop: "STOP", "Stop texting me", "opt out", "退订", "TD"."""
     import unicodedata
 
     text = unicodedata.normalize("NFKC", body).strip().lower()
     if any(word in text for word in OPT_OUT_CHINESE):
         return True
-    words = text.replace("-", " - ").split()
-    if not words:
-        return False
-    first = words[0].strip(".,!?;:'\"")
-    if text.strip(".,!?;:'\" ") in OPT_OUT_CODES or first in OPT_OUT_WORDS:
-        return True
-    return text.replace(" ", "").strip(".,!?") in {"optout", "opt-out"}
+    bare = text.strip(".,!?;:'\" ")
+    first = re.split(r"[\s.,!?;:'\"-]+", bare, maxsplit=1)[0]
+    return (
+        bare in OPT_OUT_CODES or first in OPT_OUT_WORDS or re.sub(r"[\s-]+", "", bare) == "optout"
+    )
 
 
 def inbound_reply_receive(

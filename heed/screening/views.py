@@ -19,7 +19,7 @@ from heed.core.roles import has_permission
 from heed.screening import outgoing, selectors, services
 from heed.screening.categories import CATEGORY_LABELS, VERDICT_LABELS, category_mode
 from heed.screening.engine.lexicon import CATEGORY_CODES
-from heed.screening.engine.screener import CHANNELS, Finding, Result
+from heed.screening.engine.screener import CHANNELS, REVIEW, Finding, Result
 from heed.screening.models import (
     AUDIENCE_CHOICES,
     CATEGORY_CHOICES,
@@ -424,26 +424,12 @@ def held_messages(request: HttpRequest) -> HttpResponse:
         screened = f"{message.subject}\n{message.body}" if message.subject else message.body
         findings = tuple(
             Finding(
-                f["category"],
-                f["start"],
-                f["end"],
-                f["match"],
-                f["rule"],
-                f["confidence"],
-                "review",
+                f["category"], f["start"], f["end"], f["match"], f["rule"], f["confidence"], REVIEW
             )
             for f in message.screening_findings
         )
-        items.append(
-            {
-                "message": message,
-                "segments": highlighted_segments(screened, findings),
-                "findings": [
-                    {"finding": f, "label": CATEGORY_LABELS.get(f.category, f.category)}
-                    for f in findings
-                ],
-            }
-        )
+        result = Result(REVIEW, findings, language="", lexicon_version="")
+        items.append({"message": message, **_result_context(screened, result)})
     return render(request, "screening/held.html", {"items": items})
 
 
@@ -500,9 +486,7 @@ def message_log(request: HttpRequest) -> HttpResponse:
     """Messages on the accounts you may see: sent, stopped (and why), held, released, rejected."""
     from django.core.paginator import Paginator
 
-    if not any(
-        has_permission(request.user, permission) for permission in selectors.MESSAGE_LOG_PERMISSIONS
-    ):
+    if not selectors.can_see_message_log(request.user):
         return render(request, "web/forbidden.html", status=403)
     form = MessageFilterForm(request.GET or None)
     filters: dict[str, Any] = {}

@@ -154,6 +154,13 @@ _PLAIN_WORD = re.compile(r"[a-z0-9]+")
 # tens of microseconds, then a few nanoseconds per character), shorter ones in a Python loop.
 _ARRAY_MIN_LENGTH = 250
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def has_ideograph(text: str) -> bool:
+    """Whether ``text`` contains a CJK ideograph (the ranges :func:`is_cjk` accepts)."""
+    return _IDEOGRAPH.search(text) is not None
+
+
 _IDEOGRAPH_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ASCII_LETTER_RUN = re.compile(r"[A-Za-z]+")
 
@@ -736,7 +743,7 @@ class Views:
     @property
     def has_cjk(self) -> bool:
         if self._has_cjk is None:
-            self._has_cjk = _IDEOGRAPH.search(self.cjk.text) is not None
+            self._has_cjk = has_ideograph(self.cjk.text)
         return self._has_cjk
 
 

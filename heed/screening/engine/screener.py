@@ -22,7 +22,14 @@ from typing import Any, Protocol
 
 from heed.screening.engine.anchors import boundary_matches
 from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon, normalised_key
-from heed.screening.engine.normalize import View, Views, build_views, detect_language, is_cjk
+from heed.screening.engine.normalize import (
+    View,
+    Views,
+    build_views,
+    detect_language,
+    has_ideograph,
+    is_cjk,
+)
 
 BLOCK = "block"
 REVIEW = "review"
@@ -34,7 +41,6 @@ BLOCK_CONFIDENCE = 0.75
 
 CHANNELS: tuple[str, ...] = ("sms", "email", "letter", "call", "voicemail", "im", "other")
 
-_HAS_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]").search
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、:：]|\.(?=\s|$)")
 
@@ -176,7 +182,7 @@ class Screener:
         if self.classifier is not None:
             # COLD is Chinese social-media text: it scores the sentences with Chinese in them
             # (on the labelled sets it never reached its threshold on an English text).
-            chinese = [number for number, piece in enumerate(pieces) if _HAS_IDEOGRAPH(piece)]
+            chinese = [number for number, piece in enumerate(pieces) if has_ideograph(piece)]
             cold = [0.0] * len(pieces)
             scored = self.classifier.scores([pieces[number] for number in chinese])
             for number, score in zip(chinese, scored, strict=True):

@@ -108,17 +108,22 @@ SMS = {
 }
 
 
-def test_sms_goes_to_the_http_provider_once(
-    people: dict[str, Any], account: Any, provider: _Provider, packs_active: None
-) -> None:
+def send_sms_reminder(people: dict[str, Any], account: Any) -> OutgoingMessage:
+    """The collector sends the approved SMS reminder to a new phone of the debtor's."""
     phone = make_contact_point(account.debtor, "+8613812341234")
-    message = services.message_send(
+    return services.message_send(
         actor=people["collector"],
         account=account,
         contact_point=phone,
         template_version=approved(people, **SMS),
         at=MORNING,
     )
+
+
+def test_sms_goes_to_the_http_provider_once(
+    people: dict[str, Any], account: Any, provider: _Provider, packs_active: None
+) -> None:
+    message = send_sms_reminder(people, account)
     assert (message.status, message.adapter, message.adapter_reference) == (
         "sent",
         "provider",
@@ -141,14 +146,7 @@ def test_provider_refusal_is_recorded_as_failed(
     people: dict[str, Any], account: Any, provider: _Provider, packs_active: None
 ) -> None:
     provider.status = 503
-    phone = make_contact_point(account.debtor, "+8613812341234")
-    message = services.message_send(
-        actor=people["collector"],
-        account=account,
-        contact_point=phone,
-        template_version=approved(people, **SMS),
-        at=MORNING,
-    )
+    message = send_sms_reminder(people, account)
     assert message.status == "failed"
     assert message.reason == "the SMS provider refused the message: HTTP 503"
     assert message.contact_attempt is None
