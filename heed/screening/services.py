@@ -695,11 +695,14 @@ def message_reject(*, actor: Any, message: OutgoingMessage, note: str) -> Outgoi
 
 # --- Replies from debtors (reported by the message provider) -----------------------------------
 
-# Words that ask to stop, as the whole reply or its first word (English, case-insensitive), or
-# anywhere in a Chinese reply (退订); "TD"/"T" is the Chinese SMS convention (回复TD退订).
+# Replies that ask to stop: one of these English keywords as the whole reply (CTIA's list,
+# case-insensitive), or a reply starting with one of OPT_OUT_LEADS ("Stop texting me"; "End of
+# the month I pay" is no opt-out), or 退订… anywhere in a Chinese reply; "TD"/"T" is the Chinese
+# SMS convention (回复TD退订).
 OPT_OUT_WORDS = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"}
 )
+OPT_OUT_LEADS = frozenset({"stop", "stopall", "unsubscribe"})
 OPT_OUT_CHINESE = ("退订", "取消订阅", "拒收")
 OPT_OUT_CODES = frozenset({"td", "t", "n"})
 INBOUND_CHANNELS: dict[str, str] = {"sms": "phone", "email": "email", "im": "im"}
@@ -716,7 +719,10 @@ def is_opt_out(body: str) -> bool:
     bare = text.strip(".,!?;:'\" ")
     first = re.split(r"[\s.,!?;:'\"-]+", bare, maxsplit=1)[0]
     return (
-        bare in OPT_OUT_CODES or first in OPT_OUT_WORDS or re.sub(r"[\s-]+", "", bare) == "optout"
+        bare in OPT_OUT_CODES
+        or bare in OPT_OUT_WORDS
+        or first in OPT_OUT_LEADS
+        or re.sub(r"[\s-]+", "", bare) == "optout"
     )
 
 
