@@ -184,6 +184,7 @@ def test_a_held_message_is_screened_live_reviewed_and_its_outcome_shown(
             lead.goto(f"{base}/portfolio/accounts/")
             lead.locator("table tbody a").first.click()
             lead.get_by_role("link", name="Send a message or letter").click()
+            lead.wait_for_url(re.compile(r".*/screening/send/\d+/$"))
             # htmx attaches its listeners when the page has loaded; typing earlier is not seen.
             lead.wait_for_load_state("load")
             lead.select_option("select[name=channel]", "sms")
