@@ -183,10 +183,11 @@ def test_a_held_message_is_screened_live_reviewed_and_its_outcome_shown(
             _sign_in(lead, base, "team_lead", password)
             lead.goto(f"{base}/portfolio/accounts/")
             lead.locator("table tbody a").first.click()
-            lead.get_by_role("link", name="Send a message or letter").click()
-            lead.wait_for_url(re.compile(r".*/screening/send/\d+/$"))
-            # htmx attaches its listeners when the page has loaded; typing earlier is not seen.
-            lead.wait_for_load_state("load")
+            # Follow the account page's link with goto, which returns once the send page has
+            # loaded (htmx attaches its listeners then; typing earlier is not seen).
+            href = lead.get_by_role("link", name="Send a message or letter").get_attribute("href")
+            assert href is not None and re.fullmatch(r"/screening/send/\d+/", href), href
+            lead.goto(f"{base}{href}")
             lead.select_option("select[name=channel]", "sms")
 
             compose = lead.locator("textarea[name=text]")
