@@ -45,7 +45,7 @@ def run(
     from heed.screening.engine.bench import floor_scan, realistic_mix
     from heed.screening.engine.evaluation import (
         DATA_DIR,
-        HELD_OUT_SET,
+        HELD_OUT_SETS,
         LABELLED_SET,
         evaluate_labelled,
         load_labelled,
@@ -131,8 +131,9 @@ def run(
     out.write("\nquality (all layers)       recall   false positives\n")
     for path in (LABELLED_SET, DATA_DIR / "holdout_v1.csv", DATA_DIR / "holdout_v2.csv"):
         _quality_line(out, path.name, evaluate_labelled(every_layer, load_labelled(path)))
-    held_out = evaluate_labelled(every_layer, load_labelled(HELD_OUT_SET))
-    _quality_line(out, f"{HELD_OUT_SET.name} (held out)", held_out)
+    for path in HELD_OUT_SETS:
+        held_out = evaluate_labelled(every_layer, load_labelled(path))
+        _quality_line(out, f"{path.name} (held out)", held_out)
     _cold_lines(out, rules_only, every_layer)
     return met
 

@@ -1,12 +1,13 @@
 """A small in-domain classifier: collection messages → category (or lawful), as a *review* layer.
 
 Trained at start-up (well under a second) from the labelled collection messages in
-``heed/screening/data/`` — by default every set except ``holdout_v3.csv``, which stays unseen so
-its numbers measure generalisation honestly. Features are the character 1–3-grams of the text as
-written (lower-cased; scikit-learn's ``char`` analyzer, the same n-grams the COLD classifier
-hashes). It never blocks: it catches paraphrases the phrase lexicon misses and asks a person to
-look; evasions (spacing, look-alikes, traditional characters, pinyin) are the lexicon layers' job,
-on the normalised views.
+``heed/screening/data/`` — by default every set except the held-out ones (``holdout_v3.csv``,
+``holdout_v4.csv``), which stay unseen so their numbers measure generalisation honestly.
+Features are the character 1–3-grams of the text as written (lower-cased; scikit-learn's
+``char`` analyzer, the same n-grams the COLD classifier hashes). It never blocks: it catches
+paraphrases the phrase lexicon misses and asks a person to look; evasions (spacing,
+look-alikes, traditional characters, pinyin) are the lexicon layers' job, on the normalised
+views.
 
 Until 2026-11 it read character 1–3-grams of the normalised views (``view_features``,
 ``analyzer="char_wb"``); on the raw text it scores as well or better on every labelled set

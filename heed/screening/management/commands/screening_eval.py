@@ -1,7 +1,8 @@
 """``python manage.py screening_eval``: the quality tables of issue 5.
 
 1. Recall per category and false-positive rate on the labelled collection messages
-   (``heed/screening/data/labelled_v1.csv``, and the held-out ``holdout_v1.csv``).
+   (every set in ``heed/screening/data/``; ``holdout_v3.csv`` and ``holdout_v4.csv`` are held
+   out: never trained or tuned on).
 2. COLD ``test.csv`` accuracy and macro-F1 for the insult/abuse part (P3/P17): the lexicon alone,
    the classifier alone (trained on train+dev here, or the shipped model), and both.
 """
@@ -20,7 +21,7 @@ from heed.screening.engine.domain import train_domain
 from heed.screening.engine.evaluation import (
     COLD_DIR,
     DATA_DIR,
-    HELD_OUT_SET,
+    HELD_OUT_SETS,
     cold_metrics,
     evaluate_labelled,
     format_labelled,
@@ -80,7 +81,7 @@ class Command(BaseCommand):
                 report = evaluate_labelled(screener, load_labelled(path))
                 role = (
                     "held out: never trained or tuned on"
-                    if path == HELD_OUT_SET
+                    if path in HELD_OUT_SETS
                     else "tuning set; training data of the in-domain classifier"
                 )
                 self.stdout.write(f"\n== {path.name} — {name} ({role})")
