@@ -244,6 +244,8 @@ class Screener:
         pieces: list[str] = []
         for number, item in enumerate(pending):
             for start, end in _uncovered_sentences(item.views.original, item.covered()):
+                if not _enough_to_classify(item.views.original, start, end):
+                    continue
                 owners.append(number)
                 sentences.append((start, end))
                 pieces.append(item.views.original[start:end])
@@ -567,6 +569,22 @@ def _add_prefilter_ids(found: set[int], matches: list[tuple[int, Any]]) -> None:
 def _phrase_matches(matches: list[tuple[int, Any]]) -> Any:
     """The matches that carry phrases (in order), picked without a Python step per match."""
     return compress(matches, map(_PHRASES, map(_VALUE, matches)))
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+def _enough_to_classify(text: str, start: int, end: int) -> bool:
+    """Whether a sentence says enough for the classifiers to judge: three Latin words or four
+    ideographs. A bare name or a two-word greeting ("Zara Garcia") is no evidence either way, and
+    the classifiers' guesses on such fragments were false holds; the lexicon layers still screen
+    every fragment."""
+    piece = text[start:end]
+    ideographs = sum(1 for char in piece if is_cjk(char))
+    if ideographs >= 4:
+        return True
+    words = sum(1 for word in _WORD.findall(piece) if not has_ideograph(word))
+    return words + ideographs >= 3
 
 
 def _uncovered_sentences(text: str, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:

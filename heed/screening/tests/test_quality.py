@@ -49,6 +49,14 @@ def test_recall_per_category_and_false_positive_rate_on_labelled_set(screener: S
     assert report.verdict_exact >= 285
 
 
+def test_training_v2_written_separately_then_used_to_widen_the_lexicon(screener: Screener) -> None:
+    # First pass before it was used (data/README.md): 43.6 % recall, 11/240 false positives.
+    report = evaluate_labelled(screener, load_labelled(DATA_DIR / "training_v2.csv"))
+    assert (report.violating, report.lawful) == (360, 240)
+    assert report.recall >= 0.91
+    assert report.false_positives <= 1
+
+
 @pytest.mark.parametrize("name", ["holdout_v1.csv", "holdout_v2.csv"])
 def test_sets_written_after_the_lexicon_then_used_to_tune_it(screener: Screener, name: str) -> None:
     # First-pass numbers before tuning are in data/README.md: v1 21% / 0%, v2 35% / 10%.
@@ -61,8 +69,8 @@ def test_never_seen_set_with_rules_only(screener: Screener) -> None:
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
     assert report.violating == 50
     assert report.lawful == 30
-    assert report.recall >= 0.26
-    assert report.violating_flagged >= 17
+    assert report.recall >= 0.32
+    assert report.violating_flagged >= 20
     assert report.false_positive_rate <= 0.067
 
 
@@ -79,14 +87,14 @@ def test_never_seen_set_with_all_layers() -> None:
         domain_threshold=DOMAIN_THRESHOLD,
     )
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
-    assert report.recall >= 0.52
-    assert report.violating_flagged >= 35
-    assert report.false_positive_rate <= 0.10
+    assert report.recall >= 0.70
+    assert report.violating_flagged >= 43
+    assert report.false_positive_rate <= 0.067
 
 
 @pytest.mark.parametrize(
     ("path", "recall", "flagged", "false_positives"),
-    [(HOLDOUT_V4, 0.70, 82, 5), (HOLDOUT_V5, 0.67, 77, 6)],
+    [(HOLDOUT_V4, 0.87, 97, 3), (HOLDOUT_V5, 0.76, 90, 7)],
     ids=["holdout_v4", "holdout_v5"],
 )
 def test_independent_held_out_sets_with_all_layers(
@@ -102,10 +110,14 @@ def test_independent_held_out_sets_with_all_layers(
         domain_threshold=DOMAIN_THRESHOLD,
     )
     report = evaluate_labelled(screener, load_labelled(path))
-    assert (report.violating, report.lawful) == (100, 60)
-    assert report.recall >= recall
-    assert report.violating_flagged >= flagged
-    assert report.false_positives <= false_positives
+    # Plain numbers only: a failure must not print the sealed set's texts.
+    counts = (report.violating, report.lawful)
+    caught, found, wrong = report.recall, report.violating_flagged, report.false_positives
+    del report
+    assert counts == (100, 60)
+    assert caught >= recall
+    assert found >= flagged
+    assert wrong <= false_positives
 
 
 cold_available = pytest.mark.skipif(
