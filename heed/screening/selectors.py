@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,9 @@ from django.utils import timezone
 
 from heed.screening.engine.classifier import ColdClassifier
 from heed.screening.engine.domain import DomainClassifier, train_domain
-from heed.screening.engine.evaluation import training_messages
+from heed.screening.engine.evaluation import LabelledMessage, training_messages
 from heed.screening.engine.lexicon import Entry, ExceptionPhrase, Lexicon, load_lexicon
-from heed.screening.engine.screener import AccountFacts, Screener
+from heed.screening.engine.screener import PASS, AccountFacts, Screener
 from heed.screening.models import (
     LexiconChange,
     LexiconChangeQuerySet,
@@ -108,6 +109,54 @@ def screener_get() -> Screener:
                 _cache.clear()
                 _cache[key] = screener
     return screener
+
+
+@dataclass(frozen=True)
+class ChangeImpact:
+    """What a proposed lexicon change would do to the labelled collection messages Heed ships
+    (every set but the held-out ones), lexicon layers only: the lawful messages it would newly
+    stop (false positives), the violating ones it would newly stop, and — for an exception — the
+    violating ones it would let through."""
+
+    lawful: int
+    violating: int
+    newly_flagged_lawful: tuple[LabelledMessage, ...]
+    newly_caught: tuple[LabelledMessage, ...]
+    newly_passed: tuple[LabelledMessage, ...]
+
+
+_verdicts: dict[str, tuple[bool, ...]] = {}
+
+
+def _flags(screener: Screener, messages: list[LabelledMessage]) -> tuple[bool, ...]:
+    return tuple(
+        screener.screen(m.text, language=m.language, facts=m.facts).verdict != PASS
+        for m in messages
+    )
+
+
+def lexicon_change_impact(change: LexiconChange) -> ChangeImpact:
+    """Screen the labelled messages with the approved lexicon, with and without ``change``.
+    The first result is kept per approved state; each call screens the messages once more
+    (about half a second)."""
+    messages = training_messages()
+    approved = [c for c in LexiconChange.objects.approved().order_by("id") if c.pk != change.pk]
+    key = ".".join(str(c.pk) for c in approved)
+    before = _verdicts.get(key)
+    if before is None:
+        before = _flags(Screener(lexicon_build(approved)), messages)
+        with _lock:
+            _verdicts.clear()
+            _verdicts[key] = before
+    after = _flags(Screener(lexicon_build([*approved, change])), messages)
+    pairs = list(zip(messages, before, after, strict=True))
+    return ChangeImpact(
+        lawful=sum(1 for m in messages if not m.is_violating),
+        violating=sum(1 for m in messages if m.is_violating),
+        newly_flagged_lawful=tuple(m for m, b, a in pairs if not m.is_violating and a and not b),
+        newly_caught=tuple(m for m, b, a in pairs if m.is_violating and a and not b),
+        newly_passed=tuple(m for m, b, a in pairs if m.is_violating and b and not a),
+    )
 
 
 def _status_tokens(value: str) -> set[str]:

@@ -8,6 +8,7 @@ app_name = "screening"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.check, name="check"),
     path("lexicon/", views.lexicon, name="lexicon"),
+    path("lexicon/<int:pk>/impact/", views.lexicon_change_impact, name="lexicon_impact"),
     path("lexicon/<int:pk>/approve/", views.lexicon_change_approve, name="lexicon_approve"),
     path("lexicon/<int:pk>/reject/", views.lexicon_change_reject, name="lexicon_reject"),
     path("live/", views.live, name="live"),

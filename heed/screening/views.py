@@ -194,6 +194,28 @@ def lexicon(request: HttpRequest) -> HttpResponse:
     )
 
 
+@permission_required("compliance.view")
+def lexicon_change_impact(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the change would do to the labelled messages (an HTMX fragment on the lexicon page,
+    or a page of its own)."""
+    change = selectors.lexicon_change_get(pk)
+    impact = selectors.lexicon_change_impact(change)
+    limit = 5
+    context = {
+        "change": change,
+        "impact": impact,
+        "flagged": impact.newly_flagged_lawful[:limit],
+        "caught": impact.newly_caught[:limit],
+        "passed": impact.newly_passed[:limit],
+    }
+    template = (
+        "screening/_lexicon_impact.html"
+        if request.headers.get("HX-Request")
+        else "screening/lexicon_impact.html"
+    )
+    return render(request, template, context)
+
+
 def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
     change = selectors.lexicon_change_get(pk)
     form = DecisionForm(request.POST)

@@ -129,3 +129,61 @@ def test_screens_are_translated_to_chinese(
     assert "辱骂、污言秽语、贬损称呼" in html
     assert "审查词库" in client.get("/screening/lexicon/").content.decode()
     assert "消息模板" in client.get("/screening/templates/").content.decode()
+
+
+def test_a_pending_change_shows_what_it_would_do_to_the_example_messages(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    author = make_user(Role.COMPLIANCE_OFFICER)
+    reader = client_for(make_user(Role.COMPLIANCE_OFFICER))
+    # Over-broad: "payment" is in many lawful reminders.
+    broad = LexiconChange.objects.create(
+        kind="phrase",
+        language="en",
+        phrase="payment",
+        category="P3",
+        reason="x",
+        proposed_by=author,
+    )
+    # Useful: a wording no file entry has, in a violating example the files miss.
+    useful = LexiconChange.objects.create(
+        kind="phrase",
+        language="en",
+        phrase="you get the idea",
+        category="P11",
+        reason="x",
+        proposed_by=author,
+    )
+    # An exception that would let violating examples through.
+    loose = LexiconChange.objects.create(
+        kind="exception", language="zh", phrase="老赖", reason="x", proposed_by=author
+    )
+    page = reader.get("/screening/lexicon/").content.decode()
+    assert f"/screening/lexicon/{broad.pk}/impact/" in page
+
+    fragment = reader.get(f"/screening/lexicon/{broad.pk}/impact/", HTTP_HX_REQUEST="true")
+    text = fragment.content.decode()
+    assert "<html" not in text
+    impact = fragment.context["impact"]
+    assert len(impact.newly_flagged_lawful) >= 10
+    assert "Lawful messages it would stop" in text
+    assert all("payment" in m.text.lower() for m in impact.newly_flagged_lawful)
+    assert impact.newly_passed == ()
+
+    impact = reader.get(f"/screening/lexicon/{useful.pk}/impact/").context["impact"]
+    assert impact.newly_flagged_lawful == ()
+    assert [m.message_id for m in impact.newly_caught] == ["w296"]
+
+    impact = reader.get(f"/screening/lexicon/{loose.pk}/impact/").context["impact"]
+    assert impact.newly_passed
+    assert all("P3" in m.categories for m in impact.newly_passed)
+    page = reader.get(f"/screening/lexicon/{loose.pk}/impact/").content.decode()
+    assert "Violating messages it would let through" in page
+
+    assert (
+        client_for(make_user(Role.COLLECTOR))
+        .get(f"/screening/lexicon/{broad.pk}/impact/")
+        .status_code
+        == 403
+    )
+    assert reader.get("/screening/lexicon/999999/impact/").status_code == 404
