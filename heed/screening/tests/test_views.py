@@ -136,28 +136,23 @@ def test_a_pending_change_shows_what_it_would_do_to_the_example_messages(
 ) -> None:
     author = make_user(Role.COMPLIANCE_OFFICER)
     reader = client_for(make_user(Role.COMPLIANCE_OFFICER))
+
+    def propose(kind: str, language: str, phrase: str, category: str = "") -> LexiconChange:
+        return LexiconChange.objects.create(
+            kind=kind,
+            language=language,
+            phrase=phrase,
+            category=category,
+            reason="x",
+            proposed_by=author,
+        )
+
     # Over-broad: "payment" is in many lawful reminders.
-    broad = LexiconChange.objects.create(
-        kind="phrase",
-        language="en",
-        phrase="payment",
-        category="P3",
-        reason="x",
-        proposed_by=author,
-    )
+    broad = propose("phrase", "en", "payment", "P3")
     # Useful: a wording no file entry has, in a violating example the files miss.
-    useful = LexiconChange.objects.create(
-        kind="phrase",
-        language="en",
-        phrase="you get the idea",
-        category="P11",
-        reason="x",
-        proposed_by=author,
-    )
+    useful = propose("phrase", "en", "you get the idea", "P11")
     # An exception that would let violating examples through.
-    loose = LexiconChange.objects.create(
-        kind="exception", language="zh", phrase="老赖", reason="x", proposed_by=author
-    )
+    loose = propose("exception", "zh", "老赖")
     page = reader.get("/screening/lexicon/").content.decode()
     assert f"/screening/lexicon/{broad.pk}/impact/" in page
 
