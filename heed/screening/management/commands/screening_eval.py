@@ -22,7 +22,7 @@ from heed.screening.engine.evaluation import (
     COLD_DIR,
     DATA_DIR,
     HELD_OUT_SETS,
-    HOLDOUT_V5,
+    SEALED_SETS,
     cold_metrics,
     evaluate_labelled,
     format_labelled,
@@ -87,7 +87,7 @@ class Command(BaseCommand):
                 )
                 self.stdout.write(f"\n== {path.name} — {name} ({role})")
                 self.stdout.write(format_labelled(report))
-                if options["verbose_misses"] and path == HOLDOUT_V5:
+                if options["verbose_misses"] and path in SEALED_SETS:
                     self.stdout.write("  (a sealed set: its misses are never printed)")
                 elif options["verbose_misses"]:
                     for message, summary in report.missed:
