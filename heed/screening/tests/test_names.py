@@ -18,8 +18,8 @@ from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.screener import Screener
 from heed.screening.selectors import CLASSIFIER_PATH, CLASSIFIER_THRESHOLD, DOMAIN_THRESHOLD
 
-EN_FIRST = ("Anjali", "Mohammed", "Chloe", "Tamsin", "Fatima", "Lucas", "Sofia", "Zara", "Nadia")
-EN_LAST = ("Patel", "Nguyen", "Adeyemi", "Kowalski", "Garcia", "Singh", "Turner", "Hughes", "Kim")
+EN_FIRST = ("Anjali", "Mohammed", "Ngozi", "Tamsin", "Fatima", "Lucas", "Sofia", "Zara", "Thandiwe")
+EN_LAST = ("Oyelaran", "Nguyen", "Obradovic", "Kowalski", "Garcia", "Singh", "Turner", "Szymanski", "Kim")
 ZH_NAMES = ("欧阳娜娜", "上官婉", "司马光明", "慕容雪", "皇甫明", "夏侯杰", "公孙丽", "宇文博")
 EN_FORMS = (
     "Dear {first} {last},",
