@@ -22,8 +22,9 @@ HOLDOUT_V4 = DATA_DIR / "holdout_v4.csv"
 # nothing in the engine is shaped by what it contains.
 HOLDOUT_V5 = DATA_DIR / "holdout_v5.csv"
 HOLDOUT_V6 = DATA_DIR / "holdout_v6.csv"  # sealed too
-SEALED_SETS: tuple[Path, ...] = (HOLDOUT_V5, HOLDOUT_V6)
-HELD_OUT_SETS: tuple[Path, ...] = (HELD_OUT_SET, HOLDOUT_V4, HOLDOUT_V5, HOLDOUT_V6)
+HOLDOUT_V7 = DATA_DIR / "holdout_v7.csv"  # sealed too
+SEALED_SETS: tuple[Path, ...] = (HOLDOUT_V5, HOLDOUT_V6, HOLDOUT_V7)
+HELD_OUT_SETS: tuple[Path, ...] = (HELD_OUT_SET, HOLDOUT_V4, *SEALED_SETS)
 COLD_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "cold"
 
 

@@ -18,6 +18,7 @@ from heed.screening.engine.evaluation import (
     HOLDOUT_V4,
     HOLDOUT_V5,
     HOLDOUT_V6,
+    HOLDOUT_V7,
     LABELLED_SET,
     cold_metrics,
     evaluate_labelled,
@@ -105,8 +106,9 @@ def test_never_seen_set_with_all_layers() -> None:
         (HOLDOUT_V4, 60, 0.90, 99, 4),
         (HOLDOUT_V5, 60, 0.85, 94, 8),
         (HOLDOUT_V6, 80, 0.71, 89, 4),
+        (HOLDOUT_V7, 80, 0.77, 89, 4),
     ],
-    ids=["holdout_v4", "holdout_v5", "holdout_v6"],
+    ids=["holdout_v4", "holdout_v5", "holdout_v6", "holdout_v7"],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path, lawful: int, recall: float, flagged: int, false_positives: int
