@@ -19,7 +19,17 @@ from heed.screening.engine.screener import Screener
 from heed.screening.selectors import CLASSIFIER_PATH, CLASSIFIER_THRESHOLD, DOMAIN_THRESHOLD
 
 EN_FIRST = ("Anjali", "Mohammed", "Ngozi", "Tamsin", "Fatima", "Lucas", "Sofia", "Zara", "Thandiwe")
-EN_LAST = ("Oyelaran", "Nguyen", "Obradovic", "Kowalski", "Garcia", "Singh", "Turner", "Szymanski", "Kim")
+EN_LAST = (
+    "Oyelaran",
+    "Nguyen",
+    "Obradovic",
+    "Kowalski",
+    "Garcia",
+    "Singh",
+    "Turner",
+    "Szymanski",
+    "Kim",
+)
 ZH_NAMES = ("欧阳娜娜", "上官婉", "司马光明", "慕容雪", "皇甫明", "夏侯杰", "公孙丽", "宇文博")
 EN_FORMS = (
     "Dear {first} {last},",
