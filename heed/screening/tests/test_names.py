@@ -18,9 +18,19 @@ from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.screener import Screener
 from heed.screening.selectors import CLASSIFIER_PATH, CLASSIFIER_THRESHOLD, DOMAIN_THRESHOLD
 
-EN_FIRST = ("Anjali", "Mohammed", "Ngozi", "Tamsin", "Fatima", "Lucas", "Sofia", "Zara", "Thandiwe")
+EN_FIRST = (
+    "Anjali",
+    "Mohammed",
+    "Ngozi",
+    "Tamsin",
+    "Fatima",
+    "Ishaan",
+    "Sofia",
+    "Zara",
+    "Thandiwe",
+)
 EN_LAST = (
-    "Oyelaran",
+    "Przybylski",
     "Nguyen",
     "Obradovic",
     "Kowalski",

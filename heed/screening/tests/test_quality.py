@@ -53,13 +53,18 @@ def test_recall_per_category_and_false_positive_rate_on_labelled_set(screener: S
 
 @pytest.mark.parametrize(
     ("name", "recall", "false_positives"),
-    [("training_v2.csv", 0.91, 1), ("training_v3.csv", 0.91, 6), ("training_v4.csv", 0.88, 10)],
+    [
+        ("training_v2.csv", 0.91, 1),
+        ("training_v3.csv", 0.91, 6),
+        ("training_v4.csv", 0.88, 10),
+        ("training_v5.csv", 0.82, 5),
+    ],
 )
 def test_sets_written_separately_then_used_to_widen_the_lexicon(
     screener: Screener, name: str, recall: float, false_positives: int
 ) -> None:
     # First passes before they were used are in data/README.md (v2: 43.6 % recall, 11/240
-    # false positives; v3: 45.3 %, 15/240; v4: 60.0 %, 22/420).
+    # false positives; v3: 45.3 %, 15/240; v4: 60.0 %, 22/420; v5: 55.0 %, 17/300).
     report = evaluate_labelled(screener, load_labelled(DATA_DIR / name))
     assert report.recall >= recall
     assert report.false_positives <= false_positives
@@ -95,18 +100,18 @@ def test_never_seen_set_with_all_layers() -> None:
         domain_threshold=DOMAIN_THRESHOLD,
     )
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
-    assert report.recall >= 0.70
-    assert report.violating_flagged >= 43
+    assert report.recall >= 0.74
+    assert report.violating_flagged >= 45
     assert report.false_positive_rate <= 0.067
 
 
 @pytest.mark.parametrize(
     ("path", "lawful", "recall", "flagged", "false_positives"),
     [
-        (HOLDOUT_V4, 60, 0.90, 99, 4),
-        (HOLDOUT_V5, 60, 0.85, 94, 8),
-        (HOLDOUT_V6, 80, 0.71, 89, 4),
-        (HOLDOUT_V7, 80, 0.77, 89, 4),
+        (HOLDOUT_V4, 60, 0.91, 98, 2),
+        (HOLDOUT_V5, 60, 0.84, 94, 7),
+        (HOLDOUT_V6, 80, 0.72, 88, 4),
+        (HOLDOUT_V7, 80, 0.79, 93, 4),
     ],
     ids=["holdout_v4", "holdout_v5", "holdout_v6", "holdout_v7"],
 )
