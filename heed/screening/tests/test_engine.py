@@ -115,6 +115,21 @@ MUST_PASS = [
     "We have a copy of your ID on file from your application.",
     "It would be a shame if you missed out on this discount.",
     "Our calls start at 8am.",
+    # Lexicon 2026.11.30-2 to -4.
+    "法院已作出生效判决，您仍可联系我们商量还款安排。",
+    "以后我们寄纸质账单给您，您挑合适的时间查收。",
+    "您有权向人民法院起诉，也可以向金融监管部门投诉。",
+    "您说打死也不会再碰网贷了，我特别理解。",
+    "拍身份证的时候注意别曝光过度，上面的字要清楚。",
+    "您家人刚才来电，我们未透露任何信息，只请其转告您回电。",
+    "关于您孩子的学费问题，请优先保障孩子上学，我们的还款可以往后排。",
+    "我们不会向您的家人、同事或通讯录联系人透露您的欠款信息。",
+    "我们的催收员严禁使用“老赖”等侮辱性称呼，如遇到请投诉。",
+    "I'll shoot you an email with the plan details.",
+    "Do seize the opportunity if the offer is affordable.",
+    "Thank you for letting us know about your diagnosis. We'll pause contact for 30 days.",
+    "We will not share your information with your contacts, your employer or on social media.",
+    "Our agents are trained never to use labels like 'deadbeat'.",
 ]
 
 
