@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from heed.screening.engine.classifier import ColdClassifier
-from heed.screening.engine.domain import DomainClassifier, train_domain
+from heed.screening.engine.domain import DomainClassifier, train_domain, training_fingerprint
 from heed.screening.engine.evaluation import LabelledMessage, training_messages
 from heed.screening.engine.lexicon import Entry, ExceptionPhrase, Lexicon, load_lexicon
 from heed.screening.engine.screener import PASS, AccountFacts, Screener
@@ -30,6 +31,7 @@ CLASSIFIER_THRESHOLD = 0.7
 DOMAIN_THRESHOLD = 0.65
 
 _lock = threading.Lock()
+_domain_lock = threading.Lock()
 _cache: dict[str, Screener] = {}
 _classifier: list[ColdClassifier | None] = []
 _domain: list[DomainClassifier | None] = []
@@ -77,12 +79,41 @@ def cold_classifier() -> ColdClassifier | None:
 
 
 def domain_classifier() -> DomainClassifier | None:
-    """The in-domain review layer, trained once per process from the labelled sets (< 1 s)."""
+    """The in-domain review layer, trained from the labelled sets (2–3 s) the first time, then
+    loaded from ``VAR_DIR/cache`` (a few milliseconds) by every process while the sets are the
+    same (``training_fingerprint``)."""
     if not getattr(settings, "HEED_SCREENING_CLASSIFIER", True):
         return None
     if not _domain:
-        _domain.append(train_domain(training_messages()))
+        with _domain_lock:  # not _lock: screener_get holds it while it calls this
+            if not _domain:
+                _domain.append(_domain_cached(training_messages()))
     return _domain[0]
+
+
+def domain_cache_path(messages: list[LabelledMessage]) -> Path:
+    return Path(settings.VAR_DIR) / "cache" / f"domain-{training_fingerprint(messages)}.npz"
+
+
+def _domain_cached(messages: list[LabelledMessage]) -> DomainClassifier:
+    import numpy as np
+
+    path = domain_cache_path(messages)
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            return DomainClassifier.from_arrays(arrays)
+    except (OSError, ValueError, KeyError):
+        pass  # not saved yet (or unreadable): train
+    classifier = train_domain(messages)
+    if classifier.savable:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f"{path.name}.{os.getpid()}.tmp.npz")
+            np.savez(partial, **classifier.arrays())
+            os.replace(partial, path)  # another process may be writing the same file
+        except OSError:
+            pass  # a read-only VAR_DIR: train again next time
+    return classifier
 
 
 def screener_get() -> Screener:

@@ -1,8 +1,8 @@
 """A small in-domain classifier: collection messages → category (or lawful), as a *review* layer.
 
-Trained on first use in a process (about 1.5 s) from the labelled collection messages in
-``heed/screening/data/`` — by default every set except the held-out ones (``holdout_v3.csv``,
-``holdout_v4.csv``, ``holdout_v5.csv``), which stay unseen so their numbers measure
+Trained (2–3 s; then kept in ``VAR_DIR/cache``, see selectors) from the labelled collection
+messages in ``heed/screening/data/`` — by default every set except the held-out ones
+(``holdout_v3.csv`` to ``holdout_v7.csv``), which stay unseen so their numbers measure
 generalisation honestly.
 Features are the character 1–3-grams of the text as written (lower-cased; scikit-learn's
 ``char`` analyzer, the same n-grams the COLD classifier hashes). It never blocks: it catches
@@ -67,12 +67,14 @@ class DomainClassifier:
         # idf, weights and softmax, so the same probabilities (checked in the tests).
         import numpy as np
 
-        self._vocabulary: dict[str, int] = dict(self.vectorizer.vocabulary_)
+        if self.vectorizer is None:  # built from saved arrays (from_arrays)
+            return
+        vocabulary: dict[str, int] = dict(self.vectorizer.vocabulary_)
         # The vocabulary as sorted n-gram ids (see ngrams.gram_id) and their columns.
-        ids = np.array([gram_id(gram) for gram in self._vocabulary], dtype=np.int64)
+        ids = np.array([gram_id(gram) for gram in vocabulary], dtype=np.int64)
         order = np.argsort(ids)
         self._vocabulary_ids = ids[order]
-        self._vocabulary_columns = np.array(list(self._vocabulary.values()), dtype=np.intp)[order]
+        self._vocabulary_columns = np.array(list(vocabulary.values()), dtype=np.intp)[order]
         self._vocabulary_table = IdTable(self._vocabulary_ids)
         self._idf = np.asarray(self.vectorizer.idf_, dtype=np.float64)
         self._weights = np.ascontiguousarray(np.asarray(self.model.coef_, dtype=np.float64).T)
@@ -93,6 +95,45 @@ class DomainClassifier:
             and vectorizer.norm == "l2"
             and vectorizer.use_idf
         )
+
+    @property
+    def savable(self) -> bool:
+        """Whether the arrays alone predict (the fast path): only such a model is saved."""
+        return self._fast
+
+    def arrays(self) -> dict[str, Any]:
+        """What :meth:`from_arrays` needs, as plain arrays (no pickle)."""
+        import numpy as np
+
+        return {
+            "ids": self._vocabulary_ids,
+            "columns": self._vocabulary_columns,
+            "idf": self._idf,
+            "weights": self._weights,
+            "intercept": self._intercept,
+            "classes": np.array(self._classes),
+            "on_views": np.array(self._on_views),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Any) -> DomainClassifier:
+        """A classifier from :meth:`arrays` (an ``np.load`` result will do): the same
+        probabilities as the model they were taken from, without scikit-learn."""
+        import numpy as np
+
+        classifier = cls(None, None)
+        ids = np.asarray(arrays["ids"], dtype=np.int64)
+        classifier._vocabulary_ids = ids
+        classifier._vocabulary_columns = np.asarray(arrays["columns"], dtype=np.intp)
+        classifier._vocabulary_table = IdTable(ids)
+        classifier._idf = np.asarray(arrays["idf"], dtype=np.float64)
+        classifier._weights = np.ascontiguousarray(np.asarray(arrays["weights"], dtype=np.float64))
+        classifier._intercept = np.asarray(arrays["intercept"], dtype=np.float64)
+        classifier._classes = [str(c) for c in arrays["classes"]]
+        classifier._lawful = classifier._classes.index(LAWFUL)
+        classifier._on_views = bool(arrays["on_views"])
+        classifier._fast = True
+        return classifier
 
     def _probabilities(self, texts: Sequence[str]) -> Any:
         import numpy as np
@@ -162,8 +203,33 @@ def _counted_ids(documents: list[str], *, on_views: bool) -> tuple[Any, Any]:
     return np.asarray(rows, dtype=np.intp), np.asarray(ids, dtype=np.int64)
 
 
+DEFAULT_REGULARISATION = 20.0
+
+
+def training_fingerprint(
+    messages: Iterable[LabelledMessage],
+    *,
+    regularisation: float = DEFAULT_REGULARISATION,
+    analyzer: str = "char",
+) -> str:
+    """What a trained model depends on: the messages' texts and labels, the settings and the
+    scikit-learn version (a saved model is reused only for the same fingerprint)."""
+    import hashlib
+
+    import sklearn
+
+    digest = hashlib.sha256(f"{sklearn.__version__}|{regularisation}|{analyzer}|".encode())
+    for m in messages:
+        categories = ";".join(sorted(m.categories))
+        digest.update(f"{m.expected}|{categories}|{m.text}\n".encode())
+    return digest.hexdigest()[:24]
+
+
 def train_domain(
-    messages: Iterable[LabelledMessage], *, regularisation: float = 20.0, analyzer: str = "char"
+    messages: Iterable[LabelledMessage],
+    *,
+    regularisation: float = DEFAULT_REGULARISATION,
+    analyzer: str = "char",
 ) -> DomainClassifier:
     """Fit on labelled messages; a violating message's label is its first category.
     ``analyzer``: "char" (the text itself) or "char_wb" (its views, the earlier model)."""
