@@ -40,14 +40,21 @@ def test_the_fingerprint_follows_the_training_data() -> None:
     assert training_fingerprint(messages, regularisation=5.0) != training_fingerprint(messages)
 
 
-def test_the_first_process_saves_the_model_and_later_ones_load_it(
-    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def cache_path(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the model goes in an empty VAR_DIR, with no model in this process yet."""
     settings.HEED_SCREENING_CLASSIFIER = True
     settings.VAR_DIR = tmp_path
     monkeypatch.setattr(selectors, "_domain", [])
     path = selectors.domain_cache_path(training_messages())
     assert path.parent == tmp_path / "cache" and not path.exists()
+    return path
+
+
+def test_the_first_process_saves_the_model_and_later_ones_load_it(
+    cache_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = cache_path
 
     first = selectors.domain_classifier()
     assert first is not None and first.vectorizer is not None  # trained here
@@ -63,13 +70,8 @@ def test_the_first_process_saves_the_model_and_later_ones_load_it(
     assert list(tmp_path.glob("cache/*.tmp.npz")) == []
 
 
-def test_a_damaged_file_is_replaced_by_training_again(
-    tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings.HEED_SCREENING_CLASSIFIER = True
-    settings.VAR_DIR = tmp_path
-    monkeypatch.setattr(selectors, "_domain", [])
-    path = selectors.domain_cache_path(training_messages())
+def test_a_damaged_file_is_replaced_by_training_again(cache_path: Path) -> None:
+    path = cache_path
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a model")
     classifier = selectors.domain_classifier()
