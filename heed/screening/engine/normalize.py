@@ -161,6 +161,12 @@ def has_ideograph(text: str) -> bool:
     return _IDEOGRAPH.search(text) is not None
 
 
+def ideograph_count(text: str) -> int:
+    """How many CJK ideographs ``text`` has (counted by the regular-expression engine, not a
+    Python loop over the characters)."""
+    return len(_IDEOGRAPH.findall(text))
+
+
 _IDEOGRAPH_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ASCII_LETTER_RUN = re.compile(r"[A-Za-z]+")
 

@@ -28,6 +28,7 @@ from heed.screening.engine.normalize import (
     build_views,
     detect_language,
     has_ideograph,
+    ideograph_count,
     is_cjk,
 )
 
@@ -580,11 +581,15 @@ def _enough_to_classify(text: str, start: int, end: int) -> bool:
     the classifiers' guesses on such fragments were false holds; the lexicon layers still screen
     every fragment."""
     piece = text[start:end]
-    ideographs = sum(1 for char in piece if is_cjk(char))
-    if ideographs >= 4:
+    count = ideograph_count(piece)
+    if count >= 4:
         return True
-    words = sum(1 for word in _WORD.findall(piece) if not has_ideograph(word))
-    return words + ideographs >= 3
+    for word in _WORD.finditer(piece):  # stops at the third word
+        if not has_ideograph(word.group()):
+            count += 1
+            if count >= 3:
+                return True
+    return count >= 3
 
 
 def _uncovered_sentences(text: str, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
