@@ -311,13 +311,43 @@ def preference_add(
         raise ApplicationError(
             _("The preference is not complete."), "invalid_preference", fields=fields
         )
-    preference = ContactPreference.objects.create(
+    timed = kind in (K.BLOCKED_TIME, K.AGREED_TIME)
+    return _preference_create(
+        actor=actor,
         debtor_id=account.debtor_id,
         kind=kind,
         channel=channel,
         contact_point=contact_point,
-        start_time=start_time if kind in (K.BLOCKED_TIME, K.AGREED_TIME) else None,
-        end_time=end_time if kind in (K.BLOCKED_TIME, K.AGREED_TIME) else None,
+        start_time=start_time if timed else None,
+        end_time=end_time if timed else None,
+        language=language,
+        evidence=evidence,
+        audit={"start_time": start_time, "end_time": end_time},
+    )
+
+
+def _preference_create(
+    *,
+    actor: Any,
+    debtor_id: Any,
+    kind: str,
+    channel: str,
+    contact_point: Any | None,
+    evidence: str,
+    audit: dict[str, Any],
+    start_time: time | None = None,
+    end_time: time | None = None,
+    language: str = "",
+) -> ContactPreference:
+    """Store a preference and its audit event (``audit``: what the event adds to the kind,
+    channel, contact point and debtor)."""
+    preference = ContactPreference.objects.create(
+        debtor_id=debtor_id,
+        kind=kind,
+        channel=channel,
+        contact_point=contact_point,
+        start_time=start_time,
+        end_time=end_time,
         language=language,
         evidence=evidence.strip(),
         created_by=actor,
@@ -330,9 +360,8 @@ def preference_add(
             "kind": kind,
             "channel": channel,
             "contact_point": getattr(contact_point, "pk", None),
-            "start_time": start_time,
-            "end_time": end_time,
-            "debtor": account.debtor_id,
+            **audit,
+            "debtor": debtor_id,
         },
         reason=evidence,
     )
@@ -364,26 +393,14 @@ def preference_opt_out_from_reply(
     )
     if existing is not None:
         return existing, False
-    preference = ContactPreference.objects.create(
+    preference = _preference_create(
+        actor=actor,
         debtor_id=contact_point.debtor_id,
         kind=K.OPT_OUT_CHANNEL,
         channel=channel,
         contact_point=contact_point,
         evidence=evidence.strip(),
-        created_by=actor,
-    )
-    record(
-        action="compliance.preference_added",
-        actor=actor,
-        target=preference,
-        changes={
-            "kind": K.OPT_OUT_CHANNEL,
-            "channel": channel,
-            "contact_point": contact_point.pk,
-            "debtor": contact_point.debtor_id,
-            "source": "reply",
-        },
-        reason=preference.evidence,
+        audit={"source": "reply"},
     )
     return preference, True
 
