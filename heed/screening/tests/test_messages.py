@@ -63,6 +63,19 @@ def approved_reminder(people: dict[str, Any]) -> TemplateVersion:
     return services.template_version_approve(actor=people["approver"], version=version)
 
 
+def refused_send(people: dict[str, Any], account: Any, phone: Any, version: TemplateVersion) -> str:
+    """The collector sends ``version`` in the morning; the code of the refusal it must get."""
+    with pytest.raises(ApplicationError) as caught:
+        services.message_send(
+            actor=people["collector"],
+            account=account,
+            contact_point=phone,
+            template_version=version,
+            at=MORNING,
+        )
+    return caught.value.code
+
+
 def test_template_rules() -> None:
     ok = outgoing.template_problems(body=REMINDER, channel="sms", audience="debtor", region="CN")
     assert ok == {}
@@ -189,15 +202,7 @@ def test_unapproved_template_cannot_be_used(
         region="CN",
         body=REMINDER,
     )
-    with pytest.raises(ApplicationError) as caught:
-        services.message_send(
-            actor=people["collector"],
-            account=account,
-            contact_point=phone,
-            template_version=version,
-            at=MORNING,
-        )
-    assert caught.value.code == "template_not_approved"
+    assert refused_send(people, account, phone, version) == "template_not_approved"
     assert not outbox.exists()
     assert OutgoingMessage.objects.count() == 0
 
@@ -271,15 +276,7 @@ def test_template_of_another_region_is_refused_and_not_offered(
         "US",
         "UK",
     )
-    with pytest.raises(ApplicationError) as caught:
-        services.message_send(
-            actor=people["collector"],
-            account=account,
-            contact_point=phone,
-            template_version=version,
-            at=MORNING,
-        )
-    assert caught.value.code == "wrong_region"
+    assert refused_send(people, account, phone, version) == "wrong_region"
     assert OutgoingMessage.objects.count() == 0
     assert not outbox.exists()
     chinese = approved_reminder(people)
