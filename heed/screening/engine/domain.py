@@ -204,6 +204,9 @@ def _counted_ids(documents: list[str], *, on_views: bool) -> tuple[Any, Any]:
 
 
 DEFAULT_REGULARISATION = 20.0
+# Part of the fingerprint: raise it whenever train_domain or the features change, so a model
+# saved by earlier code is not loaded.
+MODEL_FORMAT = 1
 
 
 def training_fingerprint(
@@ -212,13 +215,16 @@ def training_fingerprint(
     regularisation: float = DEFAULT_REGULARISATION,
     analyzer: str = "char",
 ) -> str:
-    """What a trained model depends on: the messages' texts and labels, the settings and the
-    scikit-learn version (a saved model is reused only for the same fingerprint)."""
+    """What a trained model depends on: the messages' texts and labels, the settings, the
+    scikit-learn version and ``MODEL_FORMAT`` (a saved model is reused only for the same
+    fingerprint)."""
     import hashlib
 
     import sklearn
 
-    digest = hashlib.sha256(f"{sklearn.__version__}|{regularisation}|{analyzer}|".encode())
+    digest = hashlib.sha256(
+        f"{MODEL_FORMAT}|{sklearn.__version__}|{regularisation}|{analyzer}|".encode()
+    )
     for m in messages:
         categories = ";".join(sorted(m.categories))
         digest.update(f"{m.expected}|{categories}|{m.text}\n".encode())
