@@ -216,6 +216,7 @@ class Lexicon:
     # groups has a string; patterns without groups always run.
     pattern_groups: list[frozenset[int]] = field(init=False, repr=False)
     first_groups: dict[int, int] = field(init=False, repr=False)  # group id → its pattern
+    first_group_ids: frozenset[int] = field(init=False, repr=False)  # first_groups' keys
     prefilter_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
     # One-character strings are kept apart (a set intersection finds them faster than the
     # automaton, which would report every occurrence): character → group ids.
@@ -286,6 +287,7 @@ class Lexicon:
             if len(automaton):
                 automaton.make_automaton()
             self.prefilter_automata[language] = automaton
+        self.first_group_ids = frozenset(self.first_groups)
         self.unfiltered = {language: tuple(numbers) for language, numbers in unfiltered.items()}
         self.prefilter_characters = characters
         self.scan_automata = {}

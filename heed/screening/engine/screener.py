@@ -332,9 +332,11 @@ class Screener:
                 found.update(characters[character])
             first_groups = lexicon.first_groups
             pattern_groups = lexicon.pattern_groups
-            for group in found:
-                number = first_groups.get(group)
-                if number is not None and pattern_groups[number] <= found:
+            # A pattern is looked at once, by its first group (a set intersection picks those
+            # out of the many groups found).
+            for group in lexicon.first_group_ids.intersection(found):
+                number = first_groups[group]
+                if pattern_groups[number] <= found:
                     runnable.append(number)
         for number in sorted(runnable):
             pattern, entry = lexicon.patterns[number]
