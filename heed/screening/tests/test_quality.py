@@ -19,6 +19,7 @@ from heed.screening.engine.evaluation import (
     HOLDOUT_V5,
     HOLDOUT_V6,
     HOLDOUT_V7,
+    HOLDOUT_V8,
     LABELLED_SET,
     cold_metrics,
     evaluate_labelled,
@@ -112,8 +113,9 @@ def test_never_seen_set_with_all_layers() -> None:
         (HOLDOUT_V5, 60, 0.84, 94, 7),
         (HOLDOUT_V6, 80, 0.72, 88, 4),
         (HOLDOUT_V7, 80, 0.79, 93, 4),
+        (HOLDOUT_V8, 80, 0.78, 92, 8),
     ],
-    ids=["holdout_v4", "holdout_v5", "holdout_v6", "holdout_v7"],
+    ids=["holdout_v4", "holdout_v5", "holdout_v6", "holdout_v7", "holdout_v8"],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path, lawful: int, recall: float, flagged: int, false_positives: int
