@@ -229,6 +229,9 @@ class Lexicon:
     # Context-rule markers per view ("zh": the CJK view, "en": the Latin view): key → entries
     # (rule index, marker index, key length, characters to drop at the start and at the end).
     marker_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
+    # Exceptions per view ("zh": the CJK view, "en": the Latin view): normalised key → entries
+    # (exception index, key length).
+    exception_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.cjk = ahocorasick.Automaton()
@@ -333,6 +336,18 @@ class Lexicon:
             if len(automaton):
                 automaton.make_automaton()
             self.marker_automata[view_language] = automaton
+        self.exception_automata = {}
+        for view_language in LANGUAGES:
+            automaton = ahocorasick.Automaton()
+            for number, exception in enumerate(self.exceptions):
+                if (exception.language == "zh") != (view_language == "zh"):
+                    continue
+                key = normalised_key(exception.phrase, exception.language)[0]
+                if key:
+                    automaton.add_word(key, (*automaton.get(key, ()), (number, len(key))))
+            if len(automaton):
+                automaton.make_automaton()
+            self.exception_automata[view_language] = automaton
 
     @property
     def content_hash(self) -> str:

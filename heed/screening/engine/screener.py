@@ -21,7 +21,7 @@ from operator import itemgetter
 from typing import Any, Protocol
 
 from heed.screening.engine.anchors import boundary_matches
-from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon, normalised_key
+from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon
 from heed.screening.engine.normalize import (
     View,
     Views,
@@ -398,17 +398,23 @@ class Screener:
     ) -> list[_Hit]:
         if not hits or not self.lexicon.exceptions:
             return hits
-        protected: list[tuple[int, int, frozenset[str], str]] = []
-        for exception in self.lexicon.exceptions:
-            view = views.cjk if exception.language == "zh" else views.latin
-            key = _exception_key(exception.phrase, exception.language)
-            if not key:
+        # Every occurrence of every exception (one Aho-Corasick pass per view), in exception
+        # order, then text order: the first that covers a hit names the reason.
+        found: list[tuple[int, int, int, View]] = []
+        for view_language, view in (("zh", views.cjk), ("en", views.latin)):
+            automaton = self.lexicon.exception_automata.get(view_language)
+            if automaton is None or not len(automaton):
                 continue
-            position = view.text.find(key)
-            while position != -1:
-                start, end = view.original_span(position, position + len(key))
-                protected.append((start, end, exception.categories, exception.source))
-                position = view.text.find(key, position + 1)
+            for end_index, entries in automaton.iter(view.text):
+                for number, length in entries:
+                    found.append((number, end_index - length + 1, length, view))
+        found.sort(key=itemgetter(0, 1))
+        exceptions = self.lexicon.exceptions
+        protected: list[tuple[int, int, frozenset[str], str]] = []
+        for number, position, length, view in found:
+            exception = exceptions[number]
+            start, end = view.original_span(position, position + length)
+            protected.append((start, end, exception.categories, exception.source))
         kept: list[_Hit] = []
         for hit in hits:
             reason = next(
@@ -623,11 +629,6 @@ def _syllables_align(views: Views, begin: int, end_index: int, compiled: Compile
         if pinyin.unit_start(position) != ((position - begin) in compiled.syllable_starts):
             return False
     return True
-
-
-@lru_cache(maxsize=4096)
-def _exception_key(phrase: str, language: str) -> str:
-    return normalised_key(phrase, language)[0]
 
 
 def _plain_finding(text: str, hit: _Hit) -> Finding:
