@@ -175,7 +175,7 @@ def parse_exceptions(text: str, *, name: str = "exceptions.txt") -> list[Excepti
 
 
 def parse_context(text: str, *, name: str = "context.tsv") -> list[ContextRule]:
-    """Columns: id, kind (sentence|negation|blocker), categories (comma list or *), language,
+    """Columns: id, kind (sentence|text|negation|blocker), categories (comma list or *), language,
     markers (| separated)."""
     rules: list[ContextRule] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -185,7 +185,7 @@ def parse_context(text: str, *, name: str = "context.tsv") -> list[ContextRule]:
         if len(columns) != 5:
             raise LexiconError(f"{name}:{number}: expected 5 tab-separated columns")
         rule_id, kind, categories, language, markers = (c.strip() for c in columns)
-        if kind not in {"sentence", "negation", "blocker"}:
+        if kind not in {"sentence", "text", "negation", "blocker"}:
             raise LexiconError(f"{name}:{number}: unknown kind {kind!r}")
         codes = frozenset(CATEGORY_CODES) if categories == "*" else frozenset(categories.split(","))
         rules.append(

@@ -53,6 +53,33 @@ LEET: dict[str, str] = {
     "|": "i",
 }
 _APOSTROPHES = {"’": "'", "‘": "'", "`": "'", "´": "'"}
+
+
+def _diacritic_table() -> dict[int, str]:
+    """Lower-case Latin letters with diacritics → their base letter ("é" → "e", tone-marked
+    pinyin "shī" → "shi"); the tone-marked ü of pinyin (ǖǘǚǜ) → "v", as pinyin is typed."""
+    table: dict[int, str] = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        char = chr(code)
+        if char != char.lower():
+            continue
+        parts = unicodedata.normalize("NFKD", char)
+        base, marks = parts[:1], parts[1:]
+        if (
+            base.isascii()
+            and base.isalpha()
+            and marks
+            and all(unicodedata.combining(mark) for mark in marks)
+        ):
+            table[code] = base
+    for char in "ǖǘǚǜ":
+        table[ord(char)] = "v"
+    return table
+
+
+# One character for one (offsets are unchanged); applied after lower-casing.
+_DIACRITICS = _diacritic_table()
+_HAS_DIACRITIC = re.compile("[" + "".join(map(chr, sorted(_DIACRITICS))) + "]")
 _JOINERS = set("-._~+")
 _LEET_SYMBOLS = set("@$!|")
 
@@ -223,14 +250,22 @@ def _folded(text: str) -> Folded:
         if len(normal) == len(converted):
             lowered = normal.lower()
             if len(lowered) == len(normal):
-                return Folded(_replace_all(lowered, _FOLD_PAIRS), range(len(text)))
+                return Folded(
+                    _without_diacritics(_replace_all(lowered, _FOLD_PAIRS)), range(len(text))
+                )
     chars: list[str] = []
     index: list[int] = []
     for position, piece in enumerate(simplified(text)):
         for char in _nfkc_lower(piece):
             chars.append(char)
             index.append(position)
-    return Folded("".join(chars).translate(_FOLD_TABLE), index)
+    return Folded(_without_diacritics("".join(chars).translate(_FOLD_TABLE)), index)
+
+
+def _without_diacritics(text: str) -> str:
+    if text.isascii() or _HAS_DIACRITIC.search(text) is None:
+        return text
+    return text.translate(_DIACRITICS)
 
 
 def cjk_view(text: str, folded: Folded | None = None) -> View:
@@ -773,7 +808,7 @@ def view_texts_many(texts: Sequence[str]) -> list[tuple[str, str]]:
         return [view_texts(text) for text in texts]
     replaced = _replace_all(converted, _COMMON_COMPAT)
     check_each = not (replaced.isascii() or unicodedata.is_normalized("NFKC", replaced))
-    parts = _replace_all(replaced.lower(), _FOLD_PAIRS).split("\n")
+    parts = _without_diacritics(_replace_all(replaced.lower(), _FOLD_PAIRS)).split("\n")
     checked = replaced.split("\n") if check_each else lines
     findall = _CJK_KEEP.findall
     results: list[tuple[str, str]] = []

@@ -169,8 +169,8 @@ class Screener:
         """The context rules (anti-fraud, bereavement…) applied to a classifier's finding."""
         entry = Entry(finding.category, "zh", finding.rule)
         hit = _Hit(entry, finding.start, finding.end, "classifier", finding.confidence)
-        markers, cuts, index = pending.context(self)
-        return _context_reason(pending.views.original, hit, markers, cuts, index)
+        markers, cuts, index, whole = pending.context(self)
+        return _context_reason(pending.views.original, hit, markers, cuts, index, whole)
 
     def _classifier_findings(
         self, pieces: list[str], sentences: list[tuple[int, int]]
@@ -439,10 +439,10 @@ class Screener:
         if not hits:
             return hits
         original = pending.views.original
-        markers, cuts, index = pending.context(self)
+        markers, cuts, index, whole = pending.context(self)
         kept: list[_Hit] = []
         for hit in hits:
-            reason = _context_reason(original, hit, markers, cuts, index)
+            reason = _context_reason(original, hit, markers, cuts, index, whole)
             if reason is None:
                 kept.append(hit)
             else:
@@ -509,6 +509,7 @@ _Context = tuple[
     list[tuple[ContextRule, int, int]],
     tuple["_Cuts", "_Cuts", list[tuple[int, int]]],
     tuple[list[int], list[int]] | None,
+    dict[str, str],
 ]
 # Texts with more context markers than this look markers up by position (long transcripts).
 _MARKER_INDEX_MIN = 32
@@ -537,7 +538,14 @@ class _Pending:
             if len(markers) > _MARKER_INDEX_MIN:
                 order = sorted(range(len(markers)), key=lambda number: markers[number][1])
                 index = ([markers[number][1] for number in order], order)
-            self._context = (markers, cuts, index)
+            # Rules of kind "text": a marker anywhere in the text makes its categories lawful
+            # (category → the first such rule, in rule order).
+            whole: dict[str, str] = {}
+            for rule, _start, _end in markers:
+                if rule.kind == "text":
+                    for category in rule.categories:
+                        whole.setdefault(category, f"context:{rule.rule_id}")
+            self._context = (markers, cuts, index, whole)
         return self._context
 
     def covered(self) -> list[tuple[int, int]]:
@@ -729,6 +737,7 @@ def _context_reason(
     markers: list[tuple[ContextRule, int, int]],
     cuts: tuple[_Cuts, _Cuts, list[tuple[int, int]]],
     index: tuple[list[int], list[int]] | None = None,
+    whole: dict[str, str] | None = None,
 ) -> str | None:
     """The context rule that makes the hit lawful, if any (its ``context:<id>``). ``index``
     (marker starts in order, and the markers' positions in that order) narrows the markers
@@ -765,7 +774,7 @@ def _context_reason(
             if any(end <= b_start and b_end <= hit.start for b_start, b_end in blockers):
                 continue
             return f"context:{rule.rule_id}"
-    return None
+    return whole.get(category) if whole else None
 
 
 def _distinct_suppressed(suppressed: list[Suppressed]) -> tuple[Suppressed, ...]:

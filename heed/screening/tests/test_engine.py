@@ -323,3 +323,37 @@ def test_any_text_screens_with_spans_inside_the_original(text: str) -> None:
 
 
 _SCREENER = Screener(load_lexicon())
+
+
+def test_pinyin_with_tone_marks_is_read_as_pinyin(screener: Screener) -> None:
+    text = "再拖下去就是 zuò láo 的事了"
+    [finding] = screener.screen(text).findings
+    assert (finding.category, finding.match, finding.rule) == ("P7", "zuò láo", "pinyin:zh:P7:坐牢")
+
+
+REASSURED = (
+    "We know you're worried about being arrested. Being unable to pay a debt is not a crime."
+)
+
+
+def test_a_text_that_says_default_is_no_crime_makes_arrest_wording_lawful(
+    screener: Screener,
+) -> None:
+    result = screener.screen(REASSURED)
+    assert result.verdict == "pass"
+    assert "context:no_arrest_en" in {s.reason for s in result.suppressed}
+    # Without the reassurance the same wording is still a finding.
+    assert screener.screen("We know you're worried about being arrested.").verdict == "block"
+    # Only P7 is made lawful: a threat of another category in the same text still blocks.
+    threat = REASSURED + " But we will tell your employer."
+    assert {f.category for f in screener.screen(threat).findings} == {"P9"}
+
+
+def test_a_text_wide_rule_applies_in_long_transcripts_too(screener: Screener) -> None:
+    # Many context markers: markers are then looked up by position, near each hit; a text-wide
+    # rule must still see a marker far from the hit.
+    line = "Line {}: we will not call after 9pm, no one will visit."
+    filler = " ".join(line.format(number) for number in range(40))
+    text = f"Are you worried about being arrested? {filler} Debt is not a crime."
+    assert screener.screen(text).verdict == "pass"
+    assert screener.screen(text.replace("Debt is not a crime.", "")).verdict == "block"

@@ -48,3 +48,16 @@ def test_every_view_character_maps_back_inside_the_original(text: str) -> None:
     for view in (views.cjk, views.latin):
         for start, end in zip(view.starts, view.ends, strict=True):
             assert 0 <= start <= end <= len(text)
+
+
+def test_letters_with_diacritics_fold_to_their_base_letter_in_place() -> None:
+    views = build_views("Café, zuò láo 了")
+    assert views.latin.text == " cafe zuo lao "
+    assert views.cjk.text == "cafezuolao了"
+    # One character for one: the view still maps back onto the text as written.
+    start, end = views.cjk.original_span(4, 10)
+    assert "Café, zuò láo 了"[start:end] == "zuò láo"
+
+
+def test_tone_marked_pinyin_u_umlaut_is_typed_as_v() -> None:
+    assert latin_view("lǜ shī").text == " lv shi "

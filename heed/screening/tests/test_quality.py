@@ -57,15 +57,18 @@ def test_recall_per_category_and_false_positive_rate_on_labelled_set(screener: S
     [
         ("training_v2.csv", 0.91, 1),
         ("training_v3.csv", 0.91, 6),
-        ("training_v4.csv", 0.88, 10),
-        ("training_v5.csv", 0.82, 5),
+        ("training_v4.csv", 0.89, 9),
+        ("training_v5.csv", 0.82, 4),
+        ("training_v6.csv", 0.86, 0),
+        ("training_v7.csv", 0.89, 5),
     ],
 )
 def test_sets_written_separately_then_used_to_widen_the_lexicon(
     screener: Screener, name: str, recall: float, false_positives: int
 ) -> None:
     # First passes before they were used are in data/README.md (v2: 43.6 % recall, 11/240
-    # false positives; v3: 45.3 %, 15/240; v4: 60.0 %, 22/420; v5: 55.0 %, 17/300).
+    # false positives; v3: 45.3 %, 15/240; v4: 60.0 %, 22/420; v5: 55.0 %, 17/300; v6: 44.2 %,
+    # 3/80; v7: 69.6 %, 14/120).
     report = evaluate_labelled(screener, load_labelled(DATA_DIR / name))
     assert report.recall >= recall
     assert report.false_positives <= false_positives
@@ -83,8 +86,8 @@ def test_never_seen_set_with_rules_only(screener: Screener) -> None:
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
     assert report.violating == 50
     assert report.lawful == 30
-    assert report.recall >= 0.34
-    assert report.violating_flagged >= 21
+    assert report.recall >= 0.36
+    assert report.violating_flagged >= 22
     assert report.false_positive_rate <= 0.067
 
 
@@ -102,18 +105,18 @@ def test_never_seen_set_with_all_layers() -> None:
     )
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
     assert report.recall >= 0.74
-    assert report.violating_flagged >= 45
+    assert report.violating_flagged >= 46
     assert report.false_positive_rate <= 0.067
 
 
 @pytest.mark.parametrize(
     ("path", "lawful", "recall", "flagged", "false_positives"),
     [
-        (HOLDOUT_V4, 60, 0.91, 98, 2),
-        (HOLDOUT_V5, 60, 0.84, 94, 7),
-        (HOLDOUT_V6, 80, 0.72, 88, 4),
-        (HOLDOUT_V7, 80, 0.79, 93, 4),
-        (HOLDOUT_V8, 80, 0.78, 92, 8),
+        (HOLDOUT_V4, 60, 0.91, 99, 2),
+        (HOLDOUT_V5, 60, 0.85, 95, 7),
+        (HOLDOUT_V6, 80, 0.71, 88, 3),
+        (HOLDOUT_V7, 80, 0.82, 94, 4),
+        (HOLDOUT_V8, 80, 0.79, 91, 7),
     ],
     ids=["holdout_v4", "holdout_v5", "holdout_v6", "holdout_v7", "holdout_v8"],
 )
