@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import ahocorasick
 
@@ -316,38 +317,27 @@ class Lexicon:
         if len(plain):
             plain.make_automaton()
         self.scan_automata["zh_plain"] = plain
-        self.marker_automata = {}
-        for view_language in LANGUAGES:
-            automaton = ahocorasick.Automaton()
-            for rule_index, rule in enumerate(self.context_rules):
-                if (rule.language == "zh") != (view_language == "zh"):
+        self.marker_automata = _view_automata(self._marker_keys())
+        self.exception_automata = _view_automata(
+            (exception.language, key, (number, len(key)))
+            for number, exception in enumerate(self.exceptions)
+            if (key := normalised_key(exception.phrase, exception.language)[0])
+        )
+
+    def _marker_keys(self) -> Iterator[tuple[str, str, tuple[int, int, int, int, int]]]:
+        """(language, key, (rule index, marker index, key length, characters to drop at the
+        start and at the end)) of every context-rule marker, in rule order, then marker order;
+        an English marker is matched as whole words (spaces around it, one before a prefix*)."""
+        for rule_index, rule in enumerate(self.context_rules):
+            for marker_index, marker in enumerate(rule.markers):
+                key = normalised_key(marker, rule.language)[0]
+                if not key:
                     continue
-                for marker_index, marker in enumerate(rule.markers):
-                    key = normalised_key(marker, rule.language)[0]
-                    if not key:
-                        continue
-                    lead = trail = 0
-                    if rule.language == "en":
-                        key = f" {key} " if not marker.endswith("*") else f" {key}"
-                        lead, trail = 1, 0 if marker.endswith("*") else 1
-                    existing = automaton.get(key, ())
-                    marker_entry = (rule_index, marker_index, len(key), lead, trail)
-                    automaton.add_word(key, (*existing, marker_entry))
-            if len(automaton):
-                automaton.make_automaton()
-            self.marker_automata[view_language] = automaton
-        self.exception_automata = {}
-        for view_language in LANGUAGES:
-            automaton = ahocorasick.Automaton()
-            for number, exception in enumerate(self.exceptions):
-                if (exception.language == "zh") != (view_language == "zh"):
-                    continue
-                key = normalised_key(exception.phrase, exception.language)[0]
-                if key:
-                    automaton.add_word(key, (*automaton.get(key, ()), (number, len(key))))
-            if len(automaton):
-                automaton.make_automaton()
-            self.exception_automata[view_language] = automaton
+                lead = trail = 0
+                if rule.language == "en":
+                    key = f" {key} " if not marker.endswith("*") else f" {key}"
+                    lead, trail = 1, 0 if marker.endswith("*") else 1
+                yield rule.language, key, (rule_index, marker_index, len(key), lead, trail)
 
     @property
     def content_hash(self) -> str:
@@ -379,6 +369,20 @@ def _syllable_starts(key: str) -> list[int]:
         starts.append(position)
         position += len(phrase_pinyin(char))
     return starts
+
+
+def _view_automata(items: Iterable[tuple[str, str, Any]]) -> dict[str, ahocorasick.Automaton]:
+    """Per view ("zh": the CJK view, "en": the Latin view, for every other language) an
+    automaton of the ``(language, key, value)`` items: key → the tuple of its values, in the
+    order given."""
+    automata = {language: ahocorasick.Automaton() for language in LANGUAGES}
+    for language, key, value in items:
+        automaton = automata["zh" if language == "zh" else "en"]
+        automaton.add_word(key, (*automaton.get(key, ()), value))
+    for automaton in automata.values():
+        if len(automaton):
+            automaton.make_automaton()
+    return automata
 
 
 def _add(automaton: ahocorasick.Automaton, key: str, compiled: Compiled) -> None:
