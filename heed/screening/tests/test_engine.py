@@ -132,6 +132,19 @@ MUST_PASS = [
     "Thank you for letting us know about your diagnosis. We'll pause contact for 30 days.",
     "We will not share your information with your contacts, your employer or on social media.",
     "Our agents are trained never to use labels like 'deadbeat'.",
+    # 2026.11.30-7/-8: speaker labels, own mail, contacts with us, reassurance, waived fees.
+    "Agent: Thanks for holding. Customer: No problem.",
+    "Agent: Could we look at what you can afford each month?",
+    "An enforcement agent may attend only after a court order; there is none on this account.",
+    "All of your contacts with us are recorded for quality.",
+    "You can message us on Facebook or call us.",
+    "Calling from Harlow Recoveries on behalf of City Hospital about your bill.",
+    "我们家三代都是贵行的老客户。",
+    "如您正在精神科住院治疗，可申请暂停催收。",
+    "我们的纸质通知已通过快递寄出，如未收到请回电。",
+    "本月的逾期手续费已为您全部免除。",
+    "我们已按您的要求把该号码加入外呼黑名单。",
+    "You asked about arrest. Owing money is not a crime in this country.",
 ]
 
 
