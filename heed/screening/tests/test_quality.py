@@ -20,6 +20,7 @@ from heed.screening.engine.evaluation import (
     HOLDOUT_V6,
     HOLDOUT_V7,
     HOLDOUT_V8,
+    HOLDOUT_V9,
     LABELLED_SET,
     cold_metrics,
     evaluate_labelled,
@@ -117,8 +118,9 @@ def test_never_seen_set_with_all_layers() -> None:
         (HOLDOUT_V6, 80, 0.71, 88, 3),
         (HOLDOUT_V7, 80, 0.82, 94, 4),
         (HOLDOUT_V8, 80, 0.79, 91, 7),
+        (HOLDOUT_V9, 80, 0.71, 95, 5),
     ],
-    ids=["holdout_v4", "holdout_v5", "holdout_v6", "holdout_v7", "holdout_v8"],
+    ids=["holdout_v4", "holdout_v5", "holdout_v6", "holdout_v7", "holdout_v8", "holdout_v9"],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path, lawful: int, recall: float, flagged: int, false_positives: int
