@@ -194,9 +194,9 @@ def _require(actor: Any, permission: str) -> None:
         raise PermissionDenied()
 
 
-def _screen_template(body: str, subject: str, language: str) -> Result:
+def _screen_template(body: str, subject: str, language: str, channel: str) -> Result:
     sample = outgoing.render(f"{subject}\n{body}" if subject else body, outgoing.SAMPLE_VALUES)
-    return selectors.screener_get().screen(sample, language=language)
+    return selectors.screener_get().screen(sample, language=language, channel=channel)
 
 
 def _new_version(
@@ -210,7 +210,7 @@ def _new_version(
     )
     if problems:
         raise ApplicationError(_("The template is not valid."), "invalid_template", fields=problems)
-    result = _screen_template(body, subject, template.language)
+    result = _screen_template(body, subject, template.language, template.channel)
     version = TemplateVersion.objects.create(
         template=template,
         number=number,

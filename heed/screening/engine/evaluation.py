@@ -47,26 +47,36 @@ def parse_facts(raw: str) -> AccountFacts | None:
     """``litigation_approved=1;time_barred=0`` → facts (unnamed ones false); empty → no account."""
     if not raw.strip():
         return None
+    known = AccountFacts.__dataclass_fields__
     values: dict[str, bool] = {}
     for part in raw.split(";"):
         key, _eq, value = part.partition("=")
-        values[key.strip()] = value.strip() in {"1", "true", "yes"}
+        key = key.strip()
+        if key not in known:
+            raise ValueError(f"unknown account fact {key!r} (known: {', '.join(known)})")
+        values[key] = value.strip() in {"1", "true", "yes"}
     return AccountFacts(**values)
 
 
 def load_labelled(path: Path = LABELLED_SET) -> list[LabelledMessage]:
+    messages: list[LabelledMessage] = []
     with path.open(encoding="utf-8", newline="") as handle:
-        return [
-            LabelledMessage(
-                row["id"],
-                row["lang"],
-                frozenset(c for c in row["categories"].split(";") if c),
-                parse_facts(row["facts"]),
-                row["expected"],
-                row["text"],
+        for row in csv.DictReader(handle):
+            try:
+                facts = parse_facts(row["facts"])
+            except ValueError as error:
+                raise ValueError(f"{path.name}, row {row['id']}, facts: {error}") from error
+            messages.append(
+                LabelledMessage(
+                    row["id"],
+                    row["lang"],
+                    frozenset(c for c in row["categories"].split(";") if c),
+                    facts,
+                    row["expected"],
+                    row["text"],
+                )
             )
-            for row in csv.DictReader(handle)
-        ]
+    return messages
 
 
 @dataclass

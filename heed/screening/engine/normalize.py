@@ -39,6 +39,28 @@ _T2S = opencc.OpenCC("t2s")
 
 # Characters OpenCC leaves alone (valid in simplified text) that evaders use as variants.
 CJK_VARIANTS: dict[str, str] = {"著": "着", "妳": "你", "祢": "你", "您": "你"}
+# Cantonese characters with a one-character Mandarin equivalent (one for one, so offsets stay):
+# 唔還錢 reads as 不还钱, 佢 as 他.
+CJK_VARIANTS.update(
+    {
+        "唔": "不",
+        "佢": "他",
+        "嘅": "的",
+        "咗": "了",
+        "哋": "们",
+        "係": "是",
+        "冇": "没",
+        "畀": "给",
+        "嚟": "来",
+        "啲": "些",
+        "睇": "看",
+        "攞": "拿",
+        "搵": "找",
+        "揾": "找",
+        "嗰": "那",
+        "喺": "在",
+    }
+)
 
 LEET: dict[str, str] = {
     "0": "o",
@@ -618,7 +640,101 @@ def latin_view(text: str, folded: Folded | None = None) -> View:
     def offsets() -> Offsets:
         return _latin_offsets(frozen)
 
-    return View(latin_view_text(folded.text), build=offsets)
+    return with_full_forms(View(latin_view_text(folded.text), build=offsets))
+
+
+# Chat abbreviations written out, so "u r gonna pay" is screened as "you are going to pay" (the
+# lexicon's English phrases are keyed the same way). Whole words of the Latin view only.
+SHORT_FORMS: dict[str, str] = {
+    "u r": "you are",
+    "u": "you",
+    "ya": "you",
+    "ur": "your",
+    "yr": "your",
+    "ull": "you'll",
+    "youll": "you'll",
+    "youre": "you're",
+    "im": "i'm",
+    "dont": "don't",
+    "cant": "can't",
+    "wont": "won't",
+    "gonna": "going to",
+    "wanna": "want to",
+    "gotta": "got to",
+    "cuz": "because",
+    "coz": "because",
+    "pls": "please",
+    "plz": "please",
+    "ppl": "people",
+    "w": "with",
+    "tmr": "tomorrow",
+    "tmrw": "tomorrow",
+    "2moro": "tomorrow",
+    "2morrow": "tomorrow",
+    "tonite": "tonight",
+    "nite": "night",
+    "wk": "week",
+    "hrs": "hours",
+    "min": "minutes",
+    "txt": "text",
+    "txts": "texts",
+    "msg": "message",
+    "msgs": "messages",
+    "fam": "family",
+    "bro": "brother",
+    "sis": "sister",
+    "gf": "girlfriend",
+    "bf": "boyfriend",
+}
+_SHORT_FORM = re.compile(
+    "(?<= )(?:"
+    + "|".join(re.escape(key) for key in sorted(SHORT_FORMS, key=len, reverse=True))
+    + ")(?= )"
+)
+
+
+def with_full_forms(view: View) -> View:
+    """The Latin view with :data:`SHORT_FORMS` written out; every character of a written-out
+    word maps to the whole abbreviation in the original text."""
+    text = view.text
+    if _SHORT_FORM.search(text) is None:
+        return view
+    pieces: list[str] = []
+    first: list[int] = []  # per character of the new text: the old characters whose start
+    last: list[int] = []  # and end it takes
+    written: list[bool] = []
+    position = 0
+    for match in _SHORT_FORM.finditer(text):
+        begin, end = match.span()
+        kept = range(position, begin)
+        pieces.append(text[position:begin])
+        first.extend(kept)
+        last.extend(kept)
+        written.extend([False] * len(kept))
+        full = SHORT_FORMS[match.group()]
+        pieces.append(full)
+        first.extend([begin] * len(full))
+        last.extend([end - 1] * len(full))
+        written.extend([True] * len(full))
+        position = end
+    kept = range(position, len(text))
+    pieces.append(text[position:])
+    first.extend(kept)
+    last.extend(kept)
+    written.extend([False] * len(kept))
+
+    def offsets() -> Offsets:
+        starts, ends, soft = view._get()
+        return (
+            tuple(int(starts[index]) for index in first),
+            tuple(int(ends[index]) for index in last),
+            tuple(
+                False if is_written else bool(soft[index])
+                for index, is_written in zip(first, written, strict=True)
+            ),
+        )
+
+    return View("".join(pieces), build=offsets)
 
 
 @lru_cache(maxsize=16384)

@@ -42,8 +42,59 @@ BLOCK_CONFIDENCE = 0.75
 
 CHANNELS: tuple[str, ...] = ("sms", "email", "letter", "call", "voicemail", "im", "other")
 
+# Punctuation a homophone (pinyin layer, ideographs only) may not be read across.
+_PINYIN_STOP = re.compile(r"[，。！？；、,.!?;]")
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]|\.(?=\s|$)")
 _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、:：]|\.(?=\s|$)")
+
+# Call transcripts: a line that starts with a speaker's label ("Agent:", 坐席：). The customer's
+# lines are what the debtor said, not what the collector said: they are not screened (a debtor
+# swearing at the agent is no collector violation). Only for the call channel, or a text with
+# no channel given that has both a collector's and a customer's label; messages sent by SMS,
+# e-mail, letter… are screened whole, labels or not.
+_SPEAKER_LINE = re.compile(
+    r"^[ \t]*([^\W\d_][^\W\d_ ]{0,9}(?: [^\W\d_]+)?)[ \t]*[:：]", re.MULTILINE
+)
+COLLECTOR_LABELS = frozenset(
+    (
+        *("agent", "collector", "advisor", "adviser", "representative", "rep", "operator"),
+        *("staff", "坐席", "催收员", "催收員", "客服", "专员", "專員", "催收专员", "业务员"),
+        *("業務員", "工作人员", "工作人員", "调解员", "調解員"),
+    )
+)
+CUSTOMER_LABELS = frozenset(
+    (
+        *("customer", "debtor", "client", "consumer", "borrower", "cardholder", "客户", "客戶"),
+        *("债务人", "債務人", "借款人", "用户", "用戶", "持卡人", "来电人", "來電人", "家属"),
+        *("家屬", "relative", "third party"),
+    )
+)
+SPEAKER_CHANNELS = (None, "call")
+
+
+def customer_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of what the customer says in a call transcript: from a line with a
+    customer's label up to the next line with a collector's or customer's label (unlabelled
+    lines go on with the same speaker). Empty unless the text has both kinds of label."""
+    if ":" not in text and "：" not in text:
+        return []
+    turns: list[tuple[int, bool]] = []
+    for match in _SPEAKER_LINE.finditer(text):
+        label = match.group(1).lower()
+        if label in COLLECTOR_LABELS:
+            turns.append((match.start(), False))
+        elif label in CUSTOMER_LABELS:
+            turns.append((match.start(), True))
+    if not any(is_customer for _start, is_customer in turns) or all(
+        is_customer for _start, is_customer in turns
+    ):
+        return []
+    spans: list[tuple[int, int]] = []
+    for number, (start, is_customer) in enumerate(turns):
+        if is_customer:
+            end = turns[number + 1][0] if number + 1 < len(turns) else len(text)
+            spans.append((start, end))
+    return spans
 
 
 @dataclass(frozen=True)
@@ -237,15 +288,21 @@ class Screener:
         """Screen several texts; each result is exactly what :meth:`screen` gives for the text
         alone. The classifiers score the sentences of all texts in one batch."""
         version = self.lexicon.version
+        speakers = channel in SPEAKER_CHANNELS
         if self.classifier is None and self.domain is None:
-            return [self._lexicon_layers(text, language, facts).result(version) for text in texts]
-        pending = [self._lexicon_layers(text, language, facts) for text in texts]
+            return [
+                self._lexicon_layers(text, language, facts, speakers).result(version)
+                for text in texts
+            ]
+        pending = [self._lexicon_layers(text, language, facts, speakers) for text in texts]
         owners: list[int] = []
         sentences: list[tuple[int, int]] = []
         pieces: list[str] = []
         for number, item in enumerate(pending):
             for start, end in _uncovered_sentences(item.views.original, item.covered()):
                 if not _enough_to_classify(item.views.original, start, end):
+                    continue
+                if item.customer and _inside(item.customer, start, end):
                     continue
                 owners.append(number)
                 sentences.append((start, end))
@@ -264,15 +321,23 @@ class Screener:
         return [item.result(version) for item in pending]
 
     def _lexicon_layers(
-        self, text: str, language: str | None, facts: AccountFacts | None
+        self,
+        text: str,
+        language: str | None,
+        facts: AccountFacts | None,
+        speakers: bool = False,
     ) -> _Pending:
         language = language or detect_language(text)
         views = build_views(text)
         pending = _Pending(views, language)
+        if speakers:
+            pending.customer = customer_spans(text)
         hits = self._hits(views)
         if not hits:
             return pending
         suppressed = pending.suppressed
+        if pending.customer:
+            hits = _without_customer_lines(text, hits, pending.customer, suppressed)
         hits = self._without_exceptions(views, hits, suppressed)
         hits = self._without_context(pending, hits, suppressed)
         findings = _deduplicated([self._finding(text, hit, facts, suppressed) for hit in hits])
@@ -385,6 +450,8 @@ class Screener:
                     continue  # "made" in English text is not 妈的: pinyin only in Chinese context
                 if has_latin and not _latin_edges_clear(views.original, surface, start, end):
                     continue
+                if not has_latin and _PINYIN_STOP.search(views.original, start, end):
+                    continue  # read across a comma or full stop: 「议，或认」 is no 一伙人
                 syllables = len(compiled.surface)
                 if not has_latin and syllables < 3 and compiled.entry.category not in {"P3", "P17"}:
                     continue  # two-syllable homophones of ordinary words are too common
@@ -518,13 +585,14 @@ _MARKER_INDEX_MIN = 32
 class _Pending:
     """One text between the lexicon layers and the classifiers."""
 
-    __slots__ = ("_context", "findings", "language", "suppressed", "views")
+    __slots__ = ("_context", "customer", "findings", "language", "suppressed", "views")
 
     def __init__(self, views: Views, language: str) -> None:
         self.views = views
         self.language = language
         self.findings: list[Finding] = []
         self.suppressed: list[Suppressed] = []
+        self.customer: list[tuple[int, int]] = []  # what the customer says (call transcripts)
         self._context: _Context | None = None
 
     def context(self, screener: Screener) -> _Context:
@@ -606,6 +674,23 @@ def _enough_to_classify(text: str, start: int, end: int) -> bool:
             if count >= 3:
                 return True
     return count >= 3
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether ``[start, end)`` lies inside one of ``spans``."""
+    return any(low <= start and end <= high for low, high in spans)
+
+
+def _without_customer_lines(
+    text: str, hits: list[_Hit], customer: list[tuple[int, int]], suppressed: list[Suppressed]
+) -> list[_Hit]:
+    kept: list[_Hit] = []
+    for hit in hits:
+        if _inside(customer, hit.start, hit.end):
+            suppressed.append(Suppressed(_plain_finding(text, hit), "speaker:customer"))
+        else:
+            kept.append(hit)
+    return kept
 
 
 def _uncovered_sentences(text: str, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -370,3 +370,38 @@ def test_a_text_wide_rule_applies_in_long_transcripts_too(screener: Screener) ->
     text = f"Are you worried about being arrested? {filler} Debt is not a crime."
     assert screener.screen(text).verdict == "pass"
     assert screener.screen(text.replace("Debt is not a crime.", "")).verdict == "block"
+
+
+CALL = (
+    "Agent: Good morning, this is Dana from Northgate Recoveries.\n"
+    "Customer: You stupid bastard, I will kill you if you ring me again!\n"
+    "Agent: I'm sorry you feel that way. Would a smaller monthly payment help?\n"
+)
+
+
+def test_a_call_transcript_screens_what_the_collector_says_not_the_customer(
+    screener: Screener,
+) -> None:
+    for channel in ("call", None):
+        result = screener.screen(CALL, channel=channel)
+        assert (result.verdict, result.findings) == ("pass", ())
+        assert {s.reason for s in result.suppressed} == {"speaker:customer"}
+    threat = CALL + "Agent: Pay today or I'll break your legs.\n"
+    assert [f.category for f in screener.screen(threat, channel="call").findings] == ["P1"]
+
+
+def test_speaker_labels_do_not_hide_anything_in_a_message_that_is_sent(
+    screener: Screener,
+) -> None:
+    # An SMS, e-mail or letter is the collector's words, whatever labels it carries.
+    for channel in ("sms", "email", "letter"):
+        assert screener.screen(CALL, channel=channel).verdict == "block"
+
+
+def test_customer_lines_need_both_kinds_of_label() -> None:
+    from heed.screening.engine.screener import customer_spans
+
+    assert customer_spans("Customer: Mr Lee\nAccount: 4471\nYou idiot, pay up.") == []
+    text = "坐席：您好。\n客户：滚！别烦我。\n还说什么？\n坐席：好的，打扰了。"
+    [(start, end)] = customer_spans(text)
+    assert text[start:end] == "客户：滚！别烦我。\n还说什么？\n"

@@ -61,3 +61,22 @@ def test_letters_with_diacritics_fold_to_their_base_letter_in_place() -> None:
 
 def test_tone_marked_pinyin_u_umlaut_is_typed_as_v() -> None:
     assert latin_view("lǜ shī").text == " lv shi "
+
+
+def test_chat_abbreviations_are_written_out_and_map_back_to_the_abbreviation() -> None:
+    text = "u r gonna pay 2moro, ur fam knows"
+    view = latin_view(text)
+    assert view.text == " you are going to pay tomorrow your family knows "
+    begin = view.text.index("going to")
+    start, end = view.original_span(begin, begin + len("going to"))
+    assert text[start:end] == "gonna"
+    begin = view.text.index("tomorrow")
+    assert text[slice(*view.original_span(begin, begin + len("tomorrow")))] == "2moro"
+    # Inside a word nothing changes ("ur" in "urgent", "u" in "you").
+    assert latin_view("urgent: you must").text == " urgent you must "
+
+
+def test_cantonese_characters_read_as_their_mandarin_equivalents() -> None:
+    views = build_views("唔還錢佢就嚟")
+    assert views.cjk.text == "不还钱他就来"
+    assert views.cjk.original_span(0, 3) == (0, 3)
