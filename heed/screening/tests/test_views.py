@@ -26,6 +26,22 @@ def test_check_page_highlights_findings(
     assert '<mark class="finding block" title="P3">老赖<sup>P3</sup></mark>' in html
 
 
+def test_check_page_screens_a_call_transcript_by_speaker(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.QA_INSPECTOR))
+    transcript = (
+        "坐席：您好，我是客服小王。\n客户：你们这帮畜生，滚！\n坐席：好的，打扰了，祝您生活愉快。"
+    )
+    response = client.post("/screening/", {"text": transcript, "channel": "call"})
+    html = response.content.decode()
+    assert 'data-verdict="pass"' in html
+    assert "speaker:customer" in html
+    # Sent as an SMS, the same words are the sender's own.
+    response = client.post("/screening/", {"text": transcript, "channel": "sms"})
+    assert 'data-verdict="block"' in response.content.decode()
+
+
 def test_check_partial_for_htmx(
     make_user: Callable[..., Any], client_for: Callable[..., Client]
 ) -> None:
