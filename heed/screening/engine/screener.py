@@ -53,7 +53,10 @@ _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、:：]|\.(?=\s|$)")
 # no channel given that has both a collector's and a customer's label; messages sent by SMS,
 # e-mail, letter… are screened whole, labels or not.
 _SPEAKER_LINE = re.compile(
-    r"^[ \t]*([^\W\d_][^\W\d_ ]{0,9}(?: [^\W\d_]+)?)[ \t]*[:：]", re.MULTILINE
+    # an optional time stamp ("[00:07]", "00:07:15"), then the label and a colon
+    r"^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*|\d{1,2}:\d{2}(?::\d{2})?[ \t]+)?"
+    r"([^\W\d_][^\W\d_ ]{0,9}(?: [^\W\d_]+)?)[ \t]*[:：]",
+    re.MULTILINE,
 )
 COLLECTOR_LABELS = frozenset(
     (

@@ -405,3 +405,6 @@ def test_customer_lines_need_both_kinds_of_label() -> None:
     text = "坐席：您好。\n客户：滚！别烦我。\n还说什么？\n坐席：好的，打扰了。"
     [(start, end)] = customer_spans(text)
     assert text[start:end] == "客户：滚！别烦我。\n还说什么？\n"
+    stamped = "[00:01] Agent: Hello.\n[00:04] Customer: Get lost, idiot.\n00:09 Agent: Bye."
+    [(start, end)] = customer_spans(stamped)
+    assert stamped[start:end] == "[00:04] Customer: Get lost, idiot.\n"
