@@ -21,6 +21,7 @@ from heed.screening.engine.evaluation import (
     HOLDOUT_V7,
     HOLDOUT_V8,
     HOLDOUT_V9,
+    HOLDOUT_V10,
     LABELLED_SET,
     cold_metrics,
     evaluate_labelled,
@@ -121,8 +122,9 @@ def test_never_seen_set_with_all_layers() -> None:
         (HOLDOUT_V7, 80, 0.79, 93, 4),
         (HOLDOUT_V8, 80, 0.80, 92, 7),
         (HOLDOUT_V9, 80, 0.75, 99, 1),
+        (HOLDOUT_V10, 80, 0.77, 95, 12),
     ],
-    ids=["holdout_v4", "holdout_v5", "holdout_v6", "holdout_v7", "holdout_v8", "holdout_v9"],
+    ids=[f"holdout_v{number}" for number in range(4, 11)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path, lawful: int, recall: float, flagged: int, false_positives: int
