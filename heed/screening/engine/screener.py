@@ -603,6 +603,8 @@ class _Pending:
         if self._context is None:
             original = self.views.original
             markers = screener._marker_spans(self.views)
+            if self.customer:  # the customer's words make nothing the collector says lawful
+                markers = [m for m in markers if not _inside(self.customer, m[1], m[2])]
             blockers = [(start, end) for rule, start, end in markers if rule.kind == "blocker"]
             cuts = (_Cuts(original, _SENTENCE_END), _Cuts(original, _CLAUSE_END), blockers)
             index = None

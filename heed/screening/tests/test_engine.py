@@ -390,6 +390,18 @@ def test_a_call_transcript_screens_what_the_collector_says_not_the_customer(
     assert [f.category for f in screener.screen(threat, channel="call").findings] == ["P1"]
 
 
+def test_the_customer_s_words_make_nothing_the_collector_says_lawful(
+    screener: Screener,
+) -> None:
+    text = "Customer: Owing money is not a crime!\nAgent: You will be arrested tomorrow."
+    assert [f.category for f in screener.screen(text, channel="call").findings] == ["P7"]
+    # Said by the collector, the same reassurance makes the arrest wording lawful.
+    said = "Agent: Worried about being arrested? Owing money is not a crime.\nCustomer: Thanks."
+    result = screener.screen(said, channel="call")
+    assert result.verdict == "pass"
+    assert "context:no_arrest_en" in {s.reason for s in result.suppressed}
+
+
 def test_speaker_labels_do_not_hide_anything_in_a_message_that_is_sent(
     screener: Screener,
 ) -> None:
