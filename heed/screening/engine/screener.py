@@ -69,7 +69,7 @@ CUSTOMER_LABELS = frozenset(
     (
         *("customer", "debtor", "client", "consumer", "borrower", "cardholder", "客户", "客戶"),
         *("债务人", "債務人", "借款人", "用户", "用戶", "持卡人", "来电人", "來電人", "家属"),
-        *("家屬", "relative", "third party"),
+        *("家屬", "relative", "third party", "第三方"),
     )
 )
 SPEAKER_CHANNELS = (None, "call")
