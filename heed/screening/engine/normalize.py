@@ -40,7 +40,8 @@ _T2S = opencc.OpenCC("t2s")
 # Characters OpenCC leaves alone (valid in simplified text) that evaders use as variants.
 CJK_VARIANTS: dict[str, str] = {"著": "着", "妳": "你", "祢": "你", "您": "你"}
 # Cantonese characters with a one-character Mandarin equivalent (one for one, so offsets stay):
-# 唔還錢 reads as 不还钱, 佢 as 他.
+# 唔還錢 reads as 不还钱, 佢 as 他. (係 is not here: OpenCC has already made it 系, so 唔係 reads
+# 不系, and the lexicon writes it so.)
 CJK_VARIANTS.update(
     {
         "唔": "不",
@@ -48,7 +49,6 @@ CJK_VARIANTS.update(
         "嘅": "的",
         "咗": "了",
         "哋": "们",
-        "係": "是",
         "冇": "没",
         "畀": "给",
         "嚟": "来",
