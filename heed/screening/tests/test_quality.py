@@ -23,6 +23,7 @@ from heed.screening.engine.evaluation import (
     HOLDOUT_V9,
     HOLDOUT_V10,
     HOLDOUT_V11,
+    HOLDOUT_V12,
     LABELLED_SET,
     cold_metrics,
     evaluate_labelled,
@@ -127,8 +128,9 @@ def test_never_seen_set_with_all_layers() -> None:
         (HOLDOUT_V9, 80, 0.75, 99, 1),
         (HOLDOUT_V10, 80, 0.79, 95, 11),
         (HOLDOUT_V11, 80, 0.84, 96, 6),
+        (HOLDOUT_V12, 80, 0.76, 98, 16),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 12)],
+    ids=[f"holdout_v{number}" for number in range(4, 13)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path, lawful: int, recall: float, flagged: int, false_positives: int
