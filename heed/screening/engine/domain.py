@@ -1,6 +1,6 @@
 """A small in-domain classifier: collection messages → category (or lawful), as a *review* layer.
 
-Trained (2–3 s; then kept in ``VAR_DIR/cache``, see selectors) from the labelled collection
+Trained (5–8 s; then kept in ``VAR_DIR/cache``, see selectors) from the labelled collection
 messages in ``heed/screening/data/`` — by default every set except the held-out ones
 (``holdout_v3.csv`` to ``holdout_v12.csv``), which stay unseen so their numbers measure
 generalisation honestly.
@@ -9,6 +9,14 @@ Features are the character 1–3-grams of the text as written (lower-cased; scik
 paraphrases the phrase lexicon misses and asks a person to look; evasions (spacing,
 look-alikes, traditional characters, pinyin) are the lexicon layers' job, on the normalised
 views.
+
+The screener classifies a text sentence by sentence, but the messages are labelled whole. So the
+model is fitted twice: on the messages, then again with sentence examples added
+(``sentence_examples``): every sentence of a multi-sentence lawful message as lawful, and the
+two sentences of a multi-sentence violating message that the first fit finds most like its
+label. Five-fold cross-validation over training_v2–v10 (lexicon of 2026-11-29, so the wording
+is new to it): whole messages only, threshold 0.65, flagged 1,488 of 1,697 violating messages
+and held 235 of 1,699 lawful ones; with sentence examples, threshold 0.60, 1,501 and 213.
 
 Until 2026-11 it read character 1–3-grams of the normalised views (``view_features``,
 ``analyzer="char_wb"``); on the raw text it scores as well or better on every labelled set
@@ -206,7 +214,9 @@ def _counted_ids(documents: list[str], *, on_views: bool) -> tuple[Any, Any]:
 DEFAULT_REGULARISATION = 20.0
 # Part of the fingerprint: raise it whenever train_domain or the features change, so a model
 # saved by earlier code is not loaded.
-MODEL_FORMAT = 1
+MODEL_FORMAT = 2
+# Sentences of a violating message added with its label (sentence_examples).
+SENTENCES_PER_MESSAGE = 2
 
 
 def training_fingerprint(
@@ -214,6 +224,7 @@ def training_fingerprint(
     *,
     regularisation: float = DEFAULT_REGULARISATION,
     analyzer: str = "char",
+    sentences: bool = True,
 ) -> str:
     """What a trained model depends on: the messages' texts and labels, the settings, the
     scikit-learn version and ``MODEL_FORMAT`` (a saved model is reused only for the same
@@ -223,7 +234,7 @@ def training_fingerprint(
     import sklearn
 
     digest = hashlib.sha256(
-        f"{MODEL_FORMAT}|{sklearn.__version__}|{regularisation}|{analyzer}|".encode()
+        f"{MODEL_FORMAT}|{sklearn.__version__}|{regularisation}|{analyzer}|{sentences}|".encode()
     )
     for m in messages:
         categories = ";".join(sorted(m.categories))
@@ -231,30 +242,94 @@ def training_fingerprint(
     return digest.hexdigest()[:24]
 
 
+def _label(message: LabelledMessage) -> str:
+    """A violating message's label is its first category; a lawful one's is ``LAWFUL``."""
+    if message.is_violating and message.categories:
+        return sorted(message.categories, key=lambda c: int(c[1:]))[0]
+    return LAWFUL
+
+
+def _classified_sentences(text: str) -> list[str]:
+    """The sentences of ``text`` that say enough for the classifier to judge (as the screener
+    picks them). A call transcript's customer lines are kept: as lawful examples they help
+    (five-fold cross-validation: 12 fewer false holds without them left out)."""
+    from heed.screening.engine.screener import _enough_to_classify, sentence_spans
+
+    return [
+        text[start:end]
+        for start, end in sentence_spans(text)
+        if _enough_to_classify(text, start, end)
+    ]
+
+
+def sentence_examples(
+    items: Sequence[LabelledMessage],
+    first: DomainClassifier,
+    *,
+    strongest: int = SENTENCES_PER_MESSAGE,
+) -> tuple[list[str], list[str]]:
+    """Sentence-level examples from messages of two or more classified sentences: every sentence
+    of a lawful message as lawful, and the ``strongest`` sentences of a violating message (by
+    ``first``'s probability of the message's label) with its label. The screener classifies
+    sentences, while the messages are labelled whole: without these, a lawful sentence of a
+    long text ("Is that right?") could score high for a category it shares words with."""
+    import numpy as np
+
+    seen = {m.text for m in items}
+    texts: list[str] = []
+    labels: list[str] = []
+    classes = list(first._classes)
+    for message in items:
+        sentences = _classified_sentences(message.text)
+        if len(sentences) < 2:
+            continue
+        label = _label(message)
+        if label == LAWFUL:
+            chosen = sentences
+        else:
+            scores = first._probabilities(sentences)[:, classes.index(label)]
+            order = np.argsort(-scores, kind="stable")[:strongest]
+            chosen = [sentences[number] for number in order.tolist()]
+        for sentence in chosen:
+            if sentence not in seen:
+                seen.add(sentence)
+                texts.append(sentence)
+                labels.append(label)
+    return texts, labels
+
+
 def train_domain(
     messages: Iterable[LabelledMessage],
     *,
     regularisation: float = DEFAULT_REGULARISATION,
     analyzer: str = "char",
+    sentences: bool = True,
 ) -> DomainClassifier:
     """Fit on labelled messages; a violating message's label is its first category.
-    ``analyzer``: "char" (the text itself) or "char_wb" (its views, the earlier model)."""
+    ``analyzer``: "char" (the text itself) or "char_wb" (its views, the earlier model).
+    ``sentences``: fit a second time with :func:`sentence_examples` added (the default)."""
     if analyzer not in ANALYZERS:
         raise ValueError(f"unknown analyzer {analyzer!r}")
+    items = list(messages)
+    texts = [m.text for m in items]
+    labels = [_label(m) for m in items]
+    model = _fit(texts, labels, regularisation, analyzer)
+    if not sentences:
+        return model
+    extra_texts, extra_labels = sentence_examples(items, model)
+    return _fit(texts + extra_texts, labels + extra_labels, regularisation, analyzer)
+
+
+def _fit(
+    texts: list[str], labels: list[str], regularisation: float, analyzer: str
+) -> DomainClassifier:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
-    items = list(messages)
-    labels = [
-        sorted(m.categories, key=lambda c: int(c[1:]))[0]
-        if m.is_violating and m.categories
-        else LAWFUL
-        for m in items
-    ]
     vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=(1, 3), sublinear_tf=True)
     read = view_features if analyzer == "char_wb" else features
-    matrix = vectorizer.fit_transform([read(m.text) for m in items])
+    matrix = vectorizer.fit_transform([read(text) for text in texts])
     # newton-cg: the same optimum as lbfgs, but a fraction of a second on this small problem.
     model = LogisticRegression(C=regularisation, max_iter=3000, solver="newton-cg")
     with threadpool_limits(1):  # BLAS threads only oversubscribe a shared machine here

@@ -54,6 +54,9 @@ class Entry:
     confidence: float = 0.95
     source: str = ""
     is_pattern: bool = False
+    # "sentence": a hit counts only inside one sentence of the original text (the views drop
+    # punctuation, so a pattern's gap could otherwise run from one sentence into the next).
+    within: str = ""
 
     @property
     def effective_gate(self) -> str:
@@ -96,6 +99,9 @@ class Compiled:
     syllable_starts: frozenset[int] = frozenset()  # pinyin automaton: where syllables begin
 
 
+WITHIN = ("", "sentence")
+
+
 def validate_entry(entry: Entry) -> None:
     if entry.category not in CATEGORY_CODES:
         raise LexiconError(f"unknown category {entry.category!r}")
@@ -105,6 +111,8 @@ def validate_entry(entry: Entry) -> None:
         raise LexiconError(f"unknown gate {entry.gate!r}")
     if not 0 < entry.confidence <= 1:
         raise LexiconError("confidence must be in (0, 1]")
+    if entry.within not in WITHIN:
+        raise LexiconError(f"unknown within {entry.within!r} (use within=sentence)")
     if entry.is_pattern:
         try:
             re.compile(entry.phrase)
@@ -152,6 +160,7 @@ def parse_phrase_file(text: str, *, category: str, language: str, name: str) -> 
             confidence=float(options.get("conf", "0.95")),
             source=where,
             is_pattern=is_pattern,
+            within=options.get("within", ""),
         )
         try:
             validate_entry(entry)
@@ -345,7 +354,7 @@ class Lexicon:
         for entry in self.entries:
             digest.update(
                 f"{entry.category}|{entry.language}|{entry.phrase}|{entry.gate}|"
-                f"{entry.confidence}|{entry.is_pattern}\n".encode()
+                f"{entry.confidence}|{entry.is_pattern}|{entry.within}\n".encode()
             )
         for exception in self.exceptions:
             digest.update(f"x|{exception.language}|{exception.phrase}|".encode())

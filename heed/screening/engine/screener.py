@@ -117,13 +117,16 @@ def gate_holds(gate: str, facts: AccountFacts) -> bool:
     """Whether the facts make a statement of this gate kind true and lawful.
 
     Suing or enforcing on a time-barred debt is never lawful (FDCPA/Reg F 1006.26, UK CONC 7.15).
+    A judgment implies a suit filed, and a suit filed implies litigation approved (as
+    ``selectors.account_facts`` reads an account).
     """
+    filed = facts.litigation_filed or facts.judgment_obtained
     if gate == "lawyer":
         return facts.lawyer_instructed
     if gate == "lawsuit":
-        return facts.litigation_approved and not facts.time_barred
+        return (facts.litigation_approved or filed) and not facts.time_barred
     if gate == "filed":
-        return facts.litigation_filed and not facts.time_barred
+        return filed and not facts.time_barred
     if gate == "enforcement":
         return facts.judgment_obtained and not facts.time_barred
     if gate == "fee":
@@ -423,6 +426,8 @@ class Screener:
                 if finish <= begin:
                     continue
                 start, end = view.original_span(begin, finish)
+                if entry.within and _SENTENCE_END.search(original, start, end):
+                    continue  # within=sentence: the match runs into the next sentence
                 hits.append(_Hit(entry, start, end, "pattern", entry.confidence))
         return hits
 

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from heed.core.roles import Role
+from heed.screening.engine.domain import DomainClassifier, train_domain
+from heed.screening.engine.evaluation import training_messages
 from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.screener import Screener
 
@@ -15,6 +17,12 @@ from heed.screening.engine.screener import Screener
 def screener() -> Screener:
     """The file lexicon with every rule layer, no classifier (deterministic, fast)."""
     return Screener(load_lexicon())
+
+
+@pytest.fixture(scope="session")
+def domain_model() -> DomainClassifier:
+    """The in-domain classifier trained on every training set (as shipped), once per run."""
+    return train_domain(training_messages())
 
 
 @pytest.fixture

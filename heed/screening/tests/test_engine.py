@@ -215,6 +215,19 @@ def test_gated_lawsuit_blocks_when_litigation_not_approved(screener: Screener) -
     assert screener.screen(LAWSUIT, facts=AccountFacts()).verdict == "block"
 
 
+def test_a_suit_filed_or_a_judgment_makes_a_lawsuit_statement_true(screener: Screener) -> None:
+    # A judgment implies a suit filed, and a suit filed implies litigation approved (as
+    # selectors.account_facts reads an account); a time-barred debt still blocks.
+    for facts in (AccountFacts(litigation_filed=True), AccountFacts(judgment_obtained=True)):
+        assert screener.screen(LAWSUIT, facts=facts).verdict == "pass"
+    barred = AccountFacts(judgment_obtained=True, time_barred=True)
+    assert screener.screen(LAWSUIT, facts=barred).verdict == "block"
+    summons = "传票会由法院送达给您。"
+    assert screener.screen(summons).verdict == "review"
+    assert screener.screen(summons, facts=AccountFacts()).verdict == "block"
+    assert screener.screen(summons, facts=AccountFacts(judgment_obtained=True)).verdict == "pass"
+
+
 def test_lawyer_claim_depends_on_lawyer_instructed(screener: Screener) -> None:
     text = "Your account has been referred to our attorney."
     assert screener.screen(text).verdict == "review"
@@ -314,6 +327,28 @@ def test_lexicon_files_parse_and_name_a_version() -> None:
 def test_malformed_lexicon_line_names_file_and_line() -> None:
     with pytest.raises(LexiconError, match="zh/P1.txt:2: unknown gate 'nope'"):
         parse_phrase_file("# c\n弄死\tgate=nope\n", category="P1", language="zh", name="zh/P1.txt")
+
+
+def test_within_sentence_option_keeps_a_pattern_inside_one_sentence() -> None:
+    # The views drop punctuation, so without the option the gap runs on into the next sentence.
+    line = "re:蓝鲸.{0,12}白鹭"
+    for options, across in (("conf=0.7", True), ("within=sentence conf=0.7", False)):
+        entries = parse_phrase_file(
+            f"{line}\t{options}\n", category="P9", language="zh", name="zh/P9.txt"
+        )
+        assert entries[0].within == ("sentence" if not across else "")
+        screener = Screener(load_lexicon(extra_entries=entries))
+        inside = screener.screen("蓝鲸今天见到了白鹭。")
+        assert [(f.category, f.match) for f in inside.findings] == [("P9", "蓝鲸今天见到了白鹭")]
+        two = screener.screen("蓝鲸今天来了。明天见白鹭。")
+        assert bool(two.findings) is across
+
+
+def test_unknown_within_value_names_file_and_line() -> None:
+    with pytest.raises(LexiconError, match="en/P9.txt:1: unknown within 'clause'"):
+        parse_phrase_file(
+            "re:your son\twithin=clause\n", category="P9", language="en", name="en/P9.txt"
+        )
 
 
 def test_raw_scan_counts_plain_matches() -> None:

