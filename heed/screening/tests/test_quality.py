@@ -24,6 +24,7 @@ from heed.screening.engine.evaluation import (
     HOLDOUT_V10,
     HOLDOUT_V11,
     HOLDOUT_V12,
+    HOLDOUT_V13,
     LABELLED_SET,
     cold_metrics,
     evaluate_labelled,
@@ -130,8 +131,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (HOLDOUT_V10, 80, 0.80, 98, 9),
         (HOLDOUT_V11, 80, 0.82, 96, 3),
         (HOLDOUT_V12, 80, 0.77, 96, 11),
+        (HOLDOUT_V13, 80, 0.76, 98, 5),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 13)],
+    ids=[f"holdout_v{number}" for number in range(4, 14)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,
