@@ -26,6 +26,7 @@ from heed.screening.engine.evaluation import (
     HOLDOUT_V12,
     HOLDOUT_V13,
     HOLDOUT_V14,
+    HOLDOUT_V15,
     LABELLED_SET,
     cold_metrics,
     evaluate_labelled,
@@ -138,8 +139,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (HOLDOUT_V12, 80, 0.82, 99, 9),
         (HOLDOUT_V13, 80, 0.76, 98, 3),
         (HOLDOUT_V14, 80, 0.70, 90, 6),
+        (HOLDOUT_V15, 80, 0.81, 98, 8),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 15)],
+    ids=[f"holdout_v{number}" for number in range(4, 16)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,
