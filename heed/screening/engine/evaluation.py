@@ -14,8 +14,8 @@ from heed.screening.engine.screener import PASS, AccountFacts, Screener
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 LABELLED_SET = DATA_DIR / "labelled_v1.csv"
 # Never used for training or tuning: their numbers estimate how the engine does on new wording.
-# holdout_v3 was written by the engine's authors; holdout_v4 to v15 each by a separate writer who
-# never saw the lexicon, the other sets or the engine (data/README.md). v5 to v15 are sealed: only
+# holdout_v3 was written by the engine's authors; holdout_v4 to v16 each by a separate writer who
+# never saw the lexicon, the other sets or the engine (data/README.md). v5 to v16 are sealed: only
 # their totals are ever printed (no misses), so nothing in the engine is shaped by them.
 HELD_OUT_SET = DATA_DIR / "holdout_v3.csv"
 HOLDOUT_V4 = DATA_DIR / "holdout_v4.csv"
@@ -30,6 +30,7 @@ HOLDOUT_V12 = DATA_DIR / "holdout_v12.csv"
 HOLDOUT_V13 = DATA_DIR / "holdout_v13.csv"
 HOLDOUT_V14 = DATA_DIR / "holdout_v14.csv"
 HOLDOUT_V15 = DATA_DIR / "holdout_v15.csv"
+HOLDOUT_V16 = DATA_DIR / "holdout_v16.csv"
 SEALED_SETS: tuple[Path, ...] = (
     HOLDOUT_V5,
     HOLDOUT_V6,
@@ -42,6 +43,7 @@ SEALED_SETS: tuple[Path, ...] = (
     HOLDOUT_V13,
     HOLDOUT_V14,
     HOLDOUT_V15,
+    HOLDOUT_V16,
 )
 HELD_OUT_SETS: tuple[Path, ...] = (HELD_OUT_SET, HOLDOUT_V4, *SEALED_SETS)
 COLD_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "cold"

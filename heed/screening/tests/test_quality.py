@@ -27,6 +27,7 @@ from heed.screening.engine.evaluation import (
     HOLDOUT_V13,
     HOLDOUT_V14,
     HOLDOUT_V15,
+    HOLDOUT_V16,
     LABELLED_SET,
     cold_metrics,
     evaluate_labelled,
@@ -142,8 +143,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (HOLDOUT_V13, 80, 0.77, 99, 4),
         (HOLDOUT_V14, 80, 0.73, 90, 5),
         (HOLDOUT_V15, 80, 0.82, 100, 7),
+        (HOLDOUT_V16, 80, 0.76, 97, 4),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 16)],
+    ids=[f"holdout_v{number}" for number in range(4, 17)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,
