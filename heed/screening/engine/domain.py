@@ -1,6 +1,6 @@
 """A small in-domain classifier: collection messages → category (or lawful), as a *review* layer.
 
-Trained (5–8 s; then kept in ``VAR_DIR/cache``, see selectors) from the labelled collection
+Trained (about 20 s on 5,100 messages; then kept in ``VAR_DIR/cache``, see selectors) from the labelled collection
 messages in ``heed/screening/data/`` — by default every set except the held-out ones
 (``holdout_v3.csv`` to ``holdout_v16.csv``), which stay unseen so their numbers measure
 generalisation honestly.
