@@ -28,10 +28,8 @@ from heed.screening.models import (
 
 CLASSIFIER_PATH = Path(__file__).resolve().parent / "data" / "cold-classifier.npz"
 CLASSIFIER_THRESHOLD = 0.7
-# The in-domain classifier's review threshold. Five-fold cross-validation over training_v2–v10
-# with the lexicon of 2026-11-29 (so the wording is new to it), on 2026-11-30: trained on whole
-# messages only, 0.65 flagged 1,488 of 1,697 violating messages and held 235 of 1,699 lawful
-# ones; with sentence examples (domain.sentence_examples), 0.60 flags 1,501 and holds 213.
+# The in-domain classifier's review threshold, chosen with its sentence examples by
+# cross-validation (figures in engine/domain.py's docstring).
 DOMAIN_THRESHOLD = 0.6
 
 _lock = threading.Lock()

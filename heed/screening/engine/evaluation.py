@@ -19,31 +19,9 @@ LABELLED_SET = DATA_DIR / "labelled_v1.csv"
 # their totals are ever printed (no misses), so nothing in the engine is shaped by them.
 HELD_OUT_SET = DATA_DIR / "holdout_v3.csv"
 HOLDOUT_V4 = DATA_DIR / "holdout_v4.csv"
-HOLDOUT_V5 = DATA_DIR / "holdout_v5.csv"
-HOLDOUT_V6 = DATA_DIR / "holdout_v6.csv"
-HOLDOUT_V7 = DATA_DIR / "holdout_v7.csv"
-HOLDOUT_V8 = DATA_DIR / "holdout_v8.csv"
-HOLDOUT_V9 = DATA_DIR / "holdout_v9.csv"
-HOLDOUT_V10 = DATA_DIR / "holdout_v10.csv"
-HOLDOUT_V11 = DATA_DIR / "holdout_v11.csv"
-HOLDOUT_V12 = DATA_DIR / "holdout_v12.csv"
-HOLDOUT_V13 = DATA_DIR / "holdout_v13.csv"
-HOLDOUT_V14 = DATA_DIR / "holdout_v14.csv"
-HOLDOUT_V15 = DATA_DIR / "holdout_v15.csv"
-HOLDOUT_V16 = DATA_DIR / "holdout_v16.csv"
-SEALED_SETS: tuple[Path, ...] = (
-    HOLDOUT_V5,
-    HOLDOUT_V6,
-    HOLDOUT_V7,
-    HOLDOUT_V8,
-    HOLDOUT_V9,
-    HOLDOUT_V10,
-    HOLDOUT_V11,
-    HOLDOUT_V12,
-    HOLDOUT_V13,
-    HOLDOUT_V14,
-    HOLDOUT_V15,
-    HOLDOUT_V16,
+# holdout_v5.csv, holdout_v6.csv, … holdout_v16.csv (a new sealed set raises the upper bound).
+SEALED_SETS: tuple[Path, ...] = tuple(
+    DATA_DIR / f"holdout_v{number}.csv" for number in range(5, 17)
 )
 HELD_OUT_SETS: tuple[Path, ...] = (HELD_OUT_SET, HOLDOUT_V4, *SEALED_SETS)
 COLD_DIR = Path(__file__).resolve().parents[4] / "shared" / "data" / "cold"
