@@ -131,8 +131,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (DATA_DIR / "holdout_v14.csv", 80, 0.73, 90, 5),
         (DATA_DIR / "holdout_v15.csv", 80, 0.82, 100, 7),
         (DATA_DIR / "holdout_v16.csv", 80, 0.76, 97, 4),
+        (DATA_DIR / "holdout_v17.csv", 79, 0.80, 96, 7),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 17)],
+    ids=[f"holdout_v{number}" for number in range(4, 18)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,
