@@ -70,8 +70,16 @@ CUSTOMER_LABELS = frozenset(
         *("customer", "debtor", "client", "consumer", "borrower", "cardholder", "客户", "客戶"),
         *("债务人", "債務人", "借款人", "用户", "用戶", "持卡人", "来电人", "來電人", "家属"),
         *("家屬", "relative", "third party", "第三方"),
+        # Third parties who answer or write in (their words are not the collector's either).
+        *("visitor", "caller", "spouse", "wife", "husband", "mother", "father"),
+        *("mum", "mom", "dad", "son", "daughter", "brother", "sister", "friend", "colleague"),
+        *("employer", "landlord", "neighbour", "neighbor", "guarantor"),
+        *("母亲", "父亲", "妈妈", "爸爸", "哥哥", "姐姐", "弟弟", "妹妹", "妻子", "丈夫"),
+        *("老公", "老婆", "朋友", "同事", "担保人", "联系人", "紧急联系人", "亲属", "访客"),
     )
 )
+# A label that starts with one of these names the debtor's side too: 客户哥哥, 客户母亲.
+_CUSTOMER_PREFIXES: tuple[str, ...] = ("客户", "客戶", "债务人", "債務人", "借款人")
 SPEAKER_CHANNELS = (None, "call")
 
 
@@ -86,7 +94,7 @@ def customer_spans(text: str) -> list[tuple[int, int]]:
         label = match.group(1).lower()
         if label in COLLECTOR_LABELS:
             turns.append((match.start(), False))
-        elif label in CUSTOMER_LABELS:
+        elif label in CUSTOMER_LABELS or label.startswith(_CUSTOMER_PREFIXES):
             turns.append((match.start(), True))
     if not any(is_customer for _start, is_customer in turns) or all(
         is_customer for _start, is_customer in turns

@@ -15,7 +15,7 @@ from heed.screening.selectors import DOMAIN_THRESHOLD
 
 LAWFUL_CALL = (
     "Agent: This is Robin from Eastbrook Finance. Is that right? "
-    "Your balance is £420.15. Would you like a payment plan?"
+    "Your balance is £37.90. Would you like a payment plan?"
 )
 THREAT = (
     "Hello Dan. Your balance is £420.15. Pay by Friday or we will break your legs. "
@@ -41,7 +41,7 @@ def test_lawful_sentences_and_the_strongest_violating_ones_become_examples() -> 
     violating = [t for t, label in zip(texts, labels, strict=True) if label != LAWFUL]
     assert lawful == [
         "Agent: This is Robin from Eastbrook Finance.",
-        "Your balance is £420.15.",
+        "Your balance is £37.90.",
         "Would you like a payment plan?",
     ]
     # The message's label is its first category; its two strongest sentences carry it.
