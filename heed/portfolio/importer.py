@@ -549,6 +549,22 @@ def prepare_row(
     address = pii.address_normalise(get("address", ""))
     addr_token = cipher.encrypt(address, ctx.purpose_addr) if address else ""
     addr_masked = pii.mask_address(address) if address else ""
+    if address:
+        # The debtor's postal address as a contact point too: letters go to contact points
+        # (the gateway checks each one: opt-outs, holds, validity).
+        contacts.append(
+            (
+                "postal",
+                cipher.encrypt(address, ctx.purpose_contact),
+                cipher.index(address, pii.INDEX_POSTAL),
+                pii.mask_contact("postal", address),
+                "",
+                "[]",
+                "debtor",
+                "",
+                "",
+            )
+        )
 
     ec_phone = get("emergency_contact_phone", "")
     ec_name = get("emergency_contact_name", "")

@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Header, Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from heed.api.permissions import require
@@ -246,11 +246,17 @@ def account_messages(request: HttpRequest, account_id: int) -> Any:
 
 
 @router.post("/screening/accounts/{account_id}/messages", response={201: MessageOut, **ERRORS})
-def account_message_send(request: HttpRequest, account_id: int, payload: SendIn) -> Any:
+def account_message_send(
+    request: HttpRequest,
+    account_id: int,
+    payload: SendIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+) -> Any:
     """Send a message on an account: an approved template version, or free text (if the role
     allows). Heed renders, screens, asks the gateway, then hands it to the adapter; a stopped
     message is stored with its ``status`` and ``reason`` and is not sent (still 201: the attempt
-    is recorded)."""
+    is recorded). With an ``Idempotency-Key`` header (up to 64 characters), a retry with the
+    same key returns the message the first request made instead of sending another."""
     from heed.portfolio.selectors import account_get_for_user, debtor_contact_points
 
     require(request, "messages.send")
@@ -272,6 +278,7 @@ def account_message_send(request: HttpRequest, account_id: int, payload: SendIn)
         template_version=version,
         text=payload.text,
         channel=payload.channel,
+        request_key=idempotency_key,
     )
     return 201, message
 

@@ -249,6 +249,9 @@ class OutgoingMessage(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_note = models.CharField(_("review note"), max_length=500, blank=True)
+    # The sender's key for one send request (a form's token, an API Idempotency-Key): the same
+    # request sent again returns this message instead of sending a second one.
+    request_key = models.CharField(_("request key"), max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -262,6 +265,11 @@ class OutgoingMessage(models.Model):
             models.CheckConstraint(
                 name="outgoing_rejected_has_reviewer",
                 condition=~Q(status="rejected") | Q(reviewed_by__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["sent_by", "request_key"],
+                condition=~Q(request_key=""),
+                name="outgoing_one_message_per_request_key",
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="outgoing_status_idx")]

@@ -30,6 +30,25 @@ REGIONS: tuple[str, ...] = ("any", "CN", "US", "UK")
 
 OPT_OUT = re.compile(r"\bstop\b|opt[\s-]?out|unsubscribe|退订|回复\s*td", re.IGNORECASE)
 
+# The limited-content voicemail (Reg F 1006.2(j)) may not say or hint that it is about a debt:
+# no amount, no "debt", "payment" or "collections" (not even in the firm's name).
+VOICEMAIL_DEBT_WORDS = re.compile(
+    r"\b(debts?|owe[sd]?|owing|overdue|past[\s-]due|arrears|balances?|collect\w*|payments?|"
+    r"pay|amounts?|loans?|credit|accounts?|default\w*)\b|[$£€¥]\s*\d|\d\s*(dollars|pounds)\b|"
+    r"欠|债|債|逾期|催收|还款|還款|金额|金額|贷款|貸款|借款|账单|賬單|余额|餘額|账户|賬戶|\d\s*元",
+    re.IGNORECASE,
+)
+
+# The longest text a message of each channel may carry (rendered): an SMS of more than about
+# six segments is no longer a text message, and nothing we send is longer than a long letter.
+MAX_LENGTH: dict[str, int] = {
+    "sms": 1000,
+    "voicemail": 1000,
+    "im": 2000,
+    "email": 20000,
+    "letter": 20000,
+}
+
 SAMPLE_VALUES: dict[str, str] = {
     "debtor_name": "张三 / John Smith",
     "amount": "1,250.00 CNY",
@@ -75,6 +94,16 @@ def placeholders_in(body: str) -> list[str]:
     return names
 
 
+def _formatted_placeholders(body: str) -> list[str]:
+    """Placeholders written with a format or a conversion (``{amount:>9}``, ``{amount!r}``):
+    templates fill in plain text only."""
+    return [
+        "{" + field + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"
+        for _literal, field, spec, conversion in string.Formatter().parse(body)
+        if field is not None and (spec or conversion)
+    ]
+
+
 def template_problems(
     *, body: str, channel: str, audience: str, region: str
 ) -> dict[str, list[str]]:
@@ -84,7 +113,13 @@ def template_problems(
         used = placeholders_in(body)
     except ValueError:
         return {"body": [_("Unbalanced braces: write placeholders as {amount}.")]}
-    unknown = [name for name in used if name not in PLACEHOLDERS]
+    formatted = _formatted_placeholders(body)
+    if formatted:
+        problems.setdefault("body", []).append(
+            _("Write placeholders plainly, as {amount}, without a format or conversion: %(names)s.")
+            % {"names": ", ".join(formatted)}
+        )
+    unknown = [name or "{}" for name in used if name not in PLACEHOLDERS]
     if unknown:
         problems.setdefault("body", []).append(
             _("Unknown placeholder(s): %(names)s. Known: %(known)s.")
@@ -104,9 +139,31 @@ def template_problems(
                 _("A voicemail is the limited-content message: only %(allowed)s.")
                 % {"allowed": ", ".join(sorted(VOICEMAIL_PLACEHOLDERS))}
             )
-    if region == "US" and channel in ("sms", "email") and not OPT_OUT.search(body):
+        word = VOICEMAIL_DEBT_WORDS.search(render(body, dict.fromkeys(PLACEHOLDERS, " ")))
+        if word:
+            problems.setdefault("body", []).append(
+                _(
+                    "A voicemail is the limited-content message: it may not say or hint that it "
+                    "is about a debt (found «%(word)s»). Leave a name, the collector id and a "
+                    "call-back number."
+                )
+                % {"word": word.group(0)}
+            )
+    # A template of any region can be used on a US account too.
+    if region in ("US", "any") and channel in ("sms", "email") and not OPT_OUT.search(body):
         problems.setdefault("body", []).append(
             _('US text and e-mail templates must say how to opt out (e.g. "Reply STOP").')
+            if region == "US"
+            else _(
+                "A text or e-mail template for any region can be used on US accounts: it must "
+                'say how to opt out (e.g. "Reply STOP").'
+            )
+        )
+    limit = MAX_LENGTH.get(channel)
+    if limit is not None and len(body) > limit:
+        problems.setdefault("body", []).append(
+            _("Too long for this channel: %(length)d characters, at most %(limit)d.")
+            % {"length": len(body), "limit": limit}
         )
     return problems
 

@@ -20,6 +20,14 @@ from heed.screening.engine.screener import CHANNELS, Result
 from heed.screening.models import LexiconChange, MessageTemplate, OutgoingMessage, TemplateVersion
 
 MAX_TEXT_LENGTH = 100_000
+# Templates: as the model stores them (a slug code).
+TEMPLATE_CODE = re.compile(r"[-a-zA-Z0-9_]+")
+TEMPLATE_CODE_MAX_LENGTH = 60
+TEMPLATE_NAME_MAX_LENGTH = 200
+SUBJECT_MAX_LENGTH = 200
+REQUEST_KEY_MAX_LENGTH = 64
+# A message's language → the locale its filled-in values are written in.
+MESSAGE_LOCALES: dict[str, str] = {"zh": "zh-hans", "en": "en"}
 
 
 def screen_text(
@@ -208,6 +216,12 @@ def _new_version(
         audience=template.audience,
         region=template.region,
     )
+    if not body.strip():
+        problems = {"body": [_("Write the template's text.")]}
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        problems.setdefault("subject", []).append(
+            _("At most %(limit)d characters.") % {"limit": SUBJECT_MAX_LENGTH}
+        )
     if problems:
         raise ApplicationError(_("The template is not valid."), "invalid_template", fields=problems)
     result = _screen_template(body, subject, template.language, template.channel)
@@ -247,6 +261,20 @@ def template_create(
     Screening runs on save; its findings are stored with the version."""
     _require(actor, "compliance.manage")
     fields: dict[str, list[str]] = {}
+    code, name = code.strip(), name.strip()
+    if not code:
+        fields["code"] = [_("Required.")]
+    elif len(code) > TEMPLATE_CODE_MAX_LENGTH or not TEMPLATE_CODE.fullmatch(code):
+        fields["code"] = [
+            _("Use up to %(limit)d letters, digits, hyphens or underscores.")
+            % {"limit": TEMPLATE_CODE_MAX_LENGTH}
+        ]
+    if not name:
+        fields["name"] = [_("Required.")]
+    elif len(name) > TEMPLATE_NAME_MAX_LENGTH:
+        fields["name"] = [_("At most %(limit)d characters.") % {"limit": TEMPLATE_NAME_MAX_LENGTH}]
+    if not body.strip():
+        fields["body"] = [_("Write the template's text.")]
     if channel not in outgoing.TEMPLATE_CHANNELS:
         fields["channel"] = [_("Unknown channel.")]
     if language not in ("zh", "en"):
@@ -299,6 +327,18 @@ def template_version_approve(
         raise ApplicationError(
             _("Screening blocks this text; change it before approval."), "screening_blocked"
         )
+    if TemplateVersion.objects.filter(
+        template_id=locked.template_id,
+        number__gt=locked.number,
+        status=TemplateVersion.Status.APPROVED,
+    ).exists():
+        raise Conflict(
+            _(
+                "A newer version of this template is already approved: this draft is out of "
+                "date. Write a new version instead."
+            ),
+            "outdated_version",
+        )
     TemplateVersion.objects.filter(
         template_id=locked.template_id, status=TemplateVersion.Status.APPROVED
     ).update(status=TemplateVersion.Status.RETIRED)
@@ -333,20 +373,24 @@ def template_version_reject(
     return locked
 
 
-def message_values(*, actor: Any, account: Any) -> dict[str, str]:
-    """Placeholder values for one account (the debtor's name, what is owed, by when)."""
+def message_values(*, actor: Any, account: Any, language: str = "") -> dict[str, str]:
+    """Placeholder values for one account (the debtor's name, what is owed, by when), in the
+    message's ``language`` (``zh``/``en``; the sender's own language when not given): the debtor
+    reads them, whatever language the sender's screens are in."""
     from heed.core.money import format_minor
 
     owed = account.principal_balance + account.interest_balance + account.fees_balance
+    with translation.override(MESSAGE_LOCALES.get(language, translation.get_language())):
+        channels = str(
+            getattr(settings, "HEED_PAYMENT_CHANNELS", "")
+            or _("the official app, website or bank branches of %(creditor)s")
+            % {"creditor": account.creditor.name}
+        )
     return {
         "debtor_name": account.debtor.full_name,
         "amount": format_minor(owed - account.credit_balance, account.currency),
         "due_date": account.due_date.isoformat() if account.due_date else "",
-        "payment_channels": str(
-            getattr(settings, "HEED_PAYMENT_CHANNELS", "")
-            or _("the official app, website or bank branches of %(creditor)s")
-            % {"creditor": account.creditor.name}
-        ),
+        "payment_channels": channels,
         "collector_id": getattr(actor, "username", ""),
         "callback_number": str(getattr(settings, "HEED_CALLBACK_NUMBER", "")),
     }
@@ -386,6 +430,7 @@ def _checked_message(
     text: str,
     channel: str,
     at: Any,
+    request_key: str = "",
 ) -> tuple[OutgoingMessage, bool]:
     """Render → screen → ask the gateway. Returns the message and whether it may go out.
 
@@ -426,10 +471,24 @@ def _checked_message(
                 "wrong_region",
                 fields={"template_version": [_("Choose a template for this account's region.")]},
             )
-        values = message_values(actor=actor, account=account)
+        values = message_values(actor=actor, account=account, language=template.language)
         _require_values(template_version, values)
         subject = outgoing.render(template_version.subject, values)
         body = outgoing.render(template_version.body, values)
+    limit = outgoing.MAX_LENGTH.get(channel)
+    length = len(subject) + len(body)
+    if limit is not None and length > limit:
+        raise ApplicationError(
+            _("Too long for this channel: %(length)d characters, at most %(limit)d.")
+            % {"length": length, "limit": limit},
+            "too_long",
+            fields={
+                "text" if template_version is None else "template_version": [
+                    _("Too long for this channel: %(length)d characters, at most %(limit)d.")
+                    % {"length": length, "limit": limit}
+                ]
+            },
+        )
     facts = selectors.account_facts(account)
     result = selectors.screener_get().screen(
         f"{subject}\n{body}" if subject else body, language=language, channel=channel, facts=facts
@@ -444,6 +503,7 @@ def _checked_message(
         screening_verdict=result.verdict,
         screening_findings=[f.as_dict() for f in result.findings],
         sent_by=actor,
+        request_key=request_key,
     )
     if result.verdict != "pass":
         message.status = (
@@ -533,6 +593,7 @@ def message_send(
     text: str = "",
     channel: str = "",
     at: Any = None,
+    request_key: str = "",
 ) -> OutgoingMessage:
     """Render → screen → ask the compliance gateway → hand to the adapter → record the contact.
 
@@ -540,7 +601,32 @@ def message_send(
     with the reason and never reaches the adapter. ``account`` must come from a scoped lookup.
     A letter is rendered to a PDF (``VAR_DIR/letters/letter-<id>.pdf``) for printing. A message
     held for review goes out only when a second person releases it (:func:`message_release`).
+
+    ``request_key`` (a form's one-time token, an API ``Idempotency-Key``) makes a repeated
+    request — a double click, a reload, a client's retry — return the message the first one
+    made instead of sending another: one request, one message, one contact.
     """
+    key = request_key.strip()
+    if len(key) > REQUEST_KEY_MAX_LENGTH:
+        raise ApplicationError(
+            _("The request key is too long (at most %(limit)d characters).")
+            % {"limit": REQUEST_KEY_MAX_LENGTH},
+            "invalid",
+            fields={"request_key": [_("Too long.")]},
+        )
+    if key:
+        from heed.portfolio.models import Account
+
+        # Requests with the same key wait for each other here (the account's row lock).
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        earlier = OutgoingMessage.objects.filter(sent_by=actor, request_key=key).first()
+        if earlier is not None:
+            if earlier.account_id != account.pk:
+                raise Conflict(
+                    _("This request key was already used for a message to another account."),
+                    "request_key_reused",
+                )
+            return earlier
     message, allowed = _checked_message(
         actor=actor,
         account=account,
@@ -549,6 +635,7 @@ def message_send(
         text=text,
         channel=channel,
         at=at,
+        request_key=key,
     )
     if not allowed:
         return message
@@ -804,6 +891,25 @@ def inbound_reply_receive(
 
 LETTER_BATCH_KIND = "screening.letter_batch"
 LETTER_BATCH_MAX = 2000
+LETTER_BATCH_ADAPTER = "letter_batch"
+LETTER_BATCH_UNFIT_LISTED = 50
+
+
+def letter_pdf_alone(message: OutgoingMessage) -> bytes:
+    """One letter of a print run as a PDF of its own, laid out again from what was sent (text,
+    address, date): the run's combined PDF holds other accounts' letters too. ``message`` must
+    come from a scoped lookup."""
+    from heed.portfolio.selectors import contact_point_plain_value
+
+    if message.contact_point is None:
+        raise ApplicationError(_("The message has no contact point."), "invalid")
+    letter = _letter_for(
+        message,
+        address=contact_point_plain_value(message.contact_point),
+        date=timezone.localdate(message.created_at),
+    )
+    pdf, _pages = letters.letters_pdf([letter])
+    return pdf
 
 
 def _letter_version(version: TemplateVersion) -> None:
@@ -888,6 +994,7 @@ def letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
     at = dt.datetime.fromisoformat(run.params["at"]) if run.params.get("at") else None
     ids: list[int] = list(run.params["accounts"])
     counts: Counter[str] = Counter()
+    unfit: list[dict[str, str]] = []  # accounts the template does not fit, with the reason
     ready: list[tuple[OutgoingMessage, letters.Letter]] = []
     for position, account_id in enumerate(ids, start=1):
         try:
@@ -910,8 +1017,10 @@ def letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
                         channel="letter",
                         at=at,
                     )
-            except ApplicationError:
+            except ApplicationError as exc:
                 counts["invalid"] += 1
+                if len(unfit) < LETTER_BATCH_UNFIT_LISTED:
+                    unfit.append({"account": account.external_ref, "reason": str(exc.message)})
             else:
                 if allowed:
                     letter = _letter_for(message, address=contact_point_plain_value(point))
@@ -930,7 +1039,7 @@ def letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
     with transaction.atomic():
         for message, _letter in ready:
             message.status = OutgoingMessage.Status.SENT
-            message.adapter = "letter_batch"
+            message.adapter = LETTER_BATCH_ADAPTER
             message.save()
             message.adapter_reference = name
             _record_sent(actor=actor, message=message)
@@ -944,6 +1053,7 @@ def letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
             "no_address": counts["no_address"],
             "not_found": counts["not_found"],
             "invalid": counts["invalid"],
+            "invalid_accounts": unfit,
         }
         record(action="letter.batch_finished", actor=actor, target=run, changes=summary)
     summary["message"] = _("%(letters)d letters on %(pages)d pages; %(stopped)d not sent") % {

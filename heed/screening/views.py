@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -28,6 +31,7 @@ from heed.screening.models import (
     REGION_CHOICES,
     TEMPLATE_CHANNEL_CHOICES,
     LexiconChange,
+    OutgoingMessage,
 )
 from heed.web.views import permission_required
 
@@ -118,6 +122,13 @@ def _apply_error(form: forms.Form, exc: ApplicationError) -> None:
             form.add_error(field if field in form.fields else None, error)
     if not exc.fields:
         form.add_error(None, exc.message)
+
+
+def _errors_above(form: forms.Form, names: tuple[str, ...]) -> None:
+    """Move the errors of fields the page does not show to the errors above the form."""
+    for name in names:
+        for error in form.errors.pop(name, []):
+            form.add_error(None, error)
 
 
 @permission_required("screening.check")
@@ -383,6 +394,9 @@ class SendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+    # One token per form shown: sending the same form twice (a double click, a reload) returns
+    # the message the first request made (services.message_send's request_key).
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args: Any, points: list[Any], versions: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -407,28 +421,45 @@ def send(request: HttpRequest, account_pk: int) -> HttpResponse:
         for version in selectors.usable_template_versions()
         if outgoing.region_fits(version.template.region, account.jurisdiction)
     ]
-    form = SendForm(request.POST or None, points=points, versions=versions)
-    sent = None
+    can_free_text = has_permission(request.user, "messages.free_text")
+    form = SendForm(
+        request.POST or None,
+        points=points,
+        versions=versions,
+        initial={"token": uuid.uuid4().hex},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         point = next(p for p in points if str(p.pk) == data["contact_point"])
         version = next((v for v in versions if str(v.pk) == data["template_version"]), None)
         try:
-            sent = services.message_send(
+            done = services.message_send(
                 actor=request.user,
                 account=account,
                 contact_point=point,
                 template_version=version,
                 text=data["text"],
                 channel=data["channel"],
+                request_key=data["token"],
             )
         except ApplicationError as exc:
             _apply_error(form, exc)
+            if not can_free_text:  # those fields are not on the page: say it above the form
+                _errors_above(form, ("channel", "text"))
+        else:
+            # Post/redirect/get: reloading the result page sends nothing.
+            return redirect(
+                f"{reverse('screening:send', args=[account.pk])}?{urlencode({'sent': done.pk})}"
+            )
+    sent: OutgoingMessage | None = None
+    shown = request.GET.get("sent", "")
+    if request.method == "GET" and shown.isdigit():
+        sent = selectors.outgoing_for_account(account).filter(pk=int(shown)).first()
     context: dict[str, Any] = {
         "account": account,
         "form": form,
         "sent": sent,
-        "can_free_text": has_permission(request.user, "messages.free_text"),
+        "can_free_text": can_free_text,
         "recent": selectors.outgoing_for_account(account)[:20],
     }
     return render(request, "screening/send.html", context)
@@ -624,10 +655,14 @@ def letter_run(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 def _pdf_response(path: Any) -> HttpResponse:
+    return _pdf_bytes_response(path.read_bytes(), path.name)
+
+
+def _pdf_bytes_response(pdf: bytes, name: str) -> HttpResponse:
     return HttpResponse(
-        path.read_bytes(),
+        pdf,
         content_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{path.name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -661,6 +696,9 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if message is None or not message.adapter_reference:
         raise Http404()
     account_get_for_user(request.user, message.account_id)
+    if message.adapter == services.LETTER_BATCH_ADAPTER:
+        # Its print run's PDF holds other accounts' letters too: this one is laid out alone.
+        return _pdf_bytes_response(services.letter_pdf_alone(message), f"letter-{message.pk}.pdf")
     path = letter_path(message.adapter_reference)
     if not path.exists():
         raise Http404()

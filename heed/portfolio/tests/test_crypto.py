@@ -80,7 +80,7 @@ def test_database_never_holds_personal_data_in_plain_text(tmp_path: Path) -> Non
             cursor.execute(f'SELECT * FROM "{table}"')
             dump.extend(repr(row) for row in cursor.fetchall())
     text = "\n".join(dump)
-    assert Debtor.objects.count() == 1 and ContactPoint.objects.count() == 3
+    assert Debtor.objects.count() == 1 and ContactPoint.objects.count() == 4  # + postal
     for secret in secrets:
         assert secret not in text, secret
 
@@ -94,7 +94,7 @@ def test_rotation_reencrypts_under_newest_key_and_keeps_lookups(
     settings.FIELD_KEYS_RAW = TEST_KEYS + ",k2:" + base64.urlsafe_b64encode(b"2" * 32).decode()
     crypto.reset_keyring()
     counts = rotate(batch_size=2)
-    assert counts == {"debtor.national_id": 1, "debtor.address": 1, "contactpoint.value": 3}
+    assert counts == {"debtor.national_id": 1, "debtor.address": 1, "contactpoint.value": 4}
     debtor = Debtor.objects.get()
     assert crypto.key_id_of(debtor.national_id) == "k2"
     assert debtor.national_id_index == old_index  # the blind-index key did not change
@@ -103,6 +103,7 @@ def test_rotation_reencrypts_under_newest_key_and_keeps_lookups(
         "+8613812341234",
         "+8613912345678",
         "zhangwei@example.com",
+        "北京市朝阳区建国路88号",  # the address, a postal contact point too
     }
     # Resumable / idempotent: a second run has nothing left to do.
     assert rotate() == {"debtor.national_id": 0, "debtor.address": 0, "contactpoint.value": 0}

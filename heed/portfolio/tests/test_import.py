@@ -84,17 +84,25 @@ def test_imports_a_valid_row_with_encrypted_personal_data(tmp_path: Path) -> Non
     assert "11010519491231002X" not in debtor.national_id
     assert debtor_plain_national_id(debtor) == "11010519491231002X"
     points = {(c.kind, c.party_role): c for c in ContactPoint.objects.all()}
-    assert set(points) == {("phone", "debtor"), ("email", "debtor"), ("phone", "emergency_contact")}
+    assert set(points) == {
+        ("phone", "debtor"),
+        ("email", "debtor"),
+        ("postal", "debtor"),
+        ("phone", "emergency_contact"),
+    }
     assert contact_point_plain_value(points[("phone", "debtor")]) == "+8613812341234"
     assert points[("phone", "debtor")].value_masked == "138****1234"
     assert contact_point_plain_value(points[("email", "debtor")]) == "zhangwei@example.com"
     assert points[("phone", "emergency_contact")].party_name == "李娜"
+    # The address is a postal contact point too, so letters can be sent to it.
+    assert contact_point_plain_value(points[("postal", "debtor")]) == "北京市朝阳区建国路88号"
+    assert "建国路88号" not in points[("postal", "debtor")].value_masked
     assert debtor.timezones == ["Asia/Shanghai"]
     placement.refresh_from_db()
     assert (placement.status, placement.rows_created, placement.contact_points_added) == (
         "completed",
         1,
-        3,
+        4,
     )
     assert (
         AuditEvent.objects.filter(action="placement.imported", target_id=str(placement.pk)).count()
@@ -115,7 +123,7 @@ def test_same_file_twice_changes_nothing(tmp_path: Path) -> None:
     )
     assert Account.objects.count() == 2
     assert Debtor.objects.count() == 1  # same national id → one person
-    assert ContactPoint.objects.count() == 3
+    assert ContactPoint.objects.count() == 4
 
 
 def test_later_file_updates_balances_and_adds_contact_points(tmp_path: Path) -> None:
@@ -125,7 +133,7 @@ def test_later_file_updates_balances_and_adds_contact_points(tmp_path: Path) -> 
     _placement, result = do_import(creditor, write_csv(tmp_path / "b.csv", [later]))
     assert (result.created, result.updated, result.contact_points_added) == (0, 1, 1)
     assert Account.objects.get().principal_balance == 1_100_000
-    assert ContactPoint.objects.count() == 4
+    assert ContactPoint.objects.count() == 5
 
 
 def test_bad_rows_are_reported_with_row_column_and_reason(tmp_path: Path) -> None:

@@ -455,3 +455,29 @@ def test_customer_lines_need_both_kinds_of_label() -> None:
     stamped = "[00:01] Agent: Hello.\n[00:04] Customer: Get lost, idiot.\n00:09 Agent: Bye."
     [(start, end)] = customer_spans(stamped)
     assert stamped[start:end] == "[00:04] Customer: Get lost, idiot.\n"
+
+
+def test_third_parties_who_speak_in_a_call_are_not_the_collector() -> None:
+    from heed.screening.engine.screener import customer_spans
+
+    # A relative offering to pay, a spouse, a chat visitor: their words are theirs.
+    relative = "客户哥哥：他那点钱我帮他还了吧。\n坐席：您没有为他还款的义务。"
+    [(start, end)] = customer_spans(relative)
+    assert relative[start:end] == "客户哥哥：他那点钱我帮他还了吧。\n"
+    for label in ("Spouse", "Visitor", "Mother", "Colleague"):
+        text = f"Agent: Hello.\n{label}: Can I pay it for her?\nAgent: You are not obliged to."
+        [(start, end)] = customer_spans(text)
+        assert text[start:end] == f"{label}: Can I pay it for her?\n"
+    # A reference number in a letter is no speaker.
+    assert customer_spans("Agent: Hello.\nReference: 4471\nPay up.") == []
+
+
+def test_a_relatives_own_offer_to_pay_is_not_a_demand(screener: Screener) -> None:
+    text = (
+        "客户母亲：他欠你们多少？我替他还了吧，别再找他了。\n"
+        "坐席：阿姨，谢谢您的好意。您没有任何代为偿还的义务，账户情况我们也不能向您透露。"
+    )
+    assert screener.screen(text, channel="call").verdict == "pass"
+    # Said by the collector, the same words are a demand on a relative.
+    demand = "坐席：他欠你们多少？你替他还了吧，别再让我们找他了。"
+    assert screener.screen(demand, channel="call").verdict != "pass"

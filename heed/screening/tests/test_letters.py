@@ -238,6 +238,7 @@ def test_batch_letters_make_one_pdf_without_the_stopped_ones(
         "no_address": 1,
         "not_found": 0,
         "invalid": 0,
+        "invalid_accounts": [],
     }
     pdf = (var_dir / "letters" / result["file"]).read_bytes()
     assert pdf[:5] == b"%PDF-"

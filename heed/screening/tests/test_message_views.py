@@ -55,6 +55,7 @@ def test_template_is_written_approved_by_another_officer_and_used_to_send(
     blocked = client_for(lead).post(
         f"/screening/send/{account.pk}/",
         {"contact_point": point.pk, "template_version": "", "channel": "sms", "text": "你这个老赖"},
+        follow=True,
     )
     assert 'data-status="blocked_content"' in blocked.content.decode()
     assert OutgoingMessage.objects.get().status == "blocked_content"
