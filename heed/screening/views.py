@@ -455,6 +455,17 @@ def send(request: HttpRequest, account_pk: int) -> HttpResponse:
     shown = request.GET.get("sent", "")
     if request.method == "GET" and shown.isdigit():
         sent = selectors.outgoing_for_account(account).filter(pk=int(shown)).first()
+        if sent is not None:  # the next message starts where this one left off, text empty
+            form = SendForm(
+                points=points,
+                versions=versions,
+                initial={
+                    "token": uuid.uuid4().hex,
+                    "contact_point": sent.contact_point_id,
+                    "template_version": sent.template_version_id or "",
+                    "channel": "" if sent.template_version_id else sent.channel,
+                },
+            )
     context: dict[str, Any] = {
         "account": account,
         "form": form,

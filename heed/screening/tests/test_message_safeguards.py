@@ -313,6 +313,10 @@ def test_send_page_redirects_after_sending_and_a_resubmitted_form_sends_nothing(
     assert first["Location"] == f"/screening/send/{account.pk}/?sent={message.pk}"
     shown = client.get(first["Location"]).content.decode()
     assert f'data-status="{message.status}"' in shown
+    # The next message starts from the same contact point and channel, with an empty text.
+    assert f'<option value="{phone.pk}" selected>' in shown
+    assert '<option value="sms" selected>' in shown
+    assert "请查收本月账单" not in shown.split('name="text"', 1)[1].split("</textarea>", 1)[0]
     again = client.post(f"/screening/send/{account.pk}/", form)
     assert again.status_code == 302
     assert OutgoingMessage.objects.count() == 1
