@@ -8,7 +8,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
 from pydantic import ConfigDict, Field
@@ -310,11 +310,23 @@ def message_list(
     return list(found[offset : offset + limit])
 
 
+HELD_LIMIT = 500
+
+
 @router.get("/screening/messages/held", response={200: list[MessageOut], **ERRORS})
-def held_messages(request: HttpRequest) -> Any:
-    """Messages screening held for review, oldest first, on accounts you may see."""
+def held_messages(
+    request: HttpRequest,
+    response: HttpResponse,
+    limit: int = Query(HELD_LIMIT, ge=1, le=HELD_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> Any:
+    """Messages screening held for review, oldest first, on accounts you may see. Page with
+    ``limit``/``offset`` (as ``GET /screening/messages``); the ``X-Total-Count`` header says how
+    many are waiting in all."""
     require(request, "messages.review")
-    return list(selectors.held_messages_for_user(request.user)[:500])
+    queue = selectors.held_messages_for_user(request.user)
+    response["X-Total-Count"] = str(queue.count())
+    return list(queue[offset : offset + limit])
 
 
 @router.post("/screening/messages/{message_id}/release", response={200: MessageOut, **ERRORS})

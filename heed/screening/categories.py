@@ -1,11 +1,13 @@
-"""Readable names of the content categories (RULES.md §Content) for the screens."""
+"""Readable names for the screens: content categories (RULES.md §Content), verdicts, channels,
+gates and the reasons a hit was not counted. The API keeps the raw codes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from heed.screening.engine.lexicon import GATED_CATEGORIES
 
@@ -39,3 +41,46 @@ VERDICT_LABELS: dict[str, Any] = {
 
 def category_mode(code: str) -> Any:
     return _("gated") if code in GATED_CATEGORIES else _("always")
+
+
+# With a context: the foundation's catalog translates a person's "E-mail" (their address).
+CHANNEL_LABELS: dict[str, Any] = {
+    "sms": pgettext_lazy("message channel", "SMS"),
+    "email": pgettext_lazy("message channel", "E-mail"),
+    "letter": pgettext_lazy("message channel", "Letter"),
+    "call": pgettext_lazy("message channel", "Call"),
+    "voicemail": pgettext_lazy("message channel", "Voicemail"),
+    "im": pgettext_lazy("message channel", "IM"),
+    "other": pgettext_lazy("message channel", "Other"),
+}
+
+# What each gate asks of the account's facts (lexicon/README.md §Gates).
+GATE_LABELS: dict[str, Any] = {
+    "never": pgettext_lazy("screening gate", "Never (always prohibited)"),
+    "lawyer": pgettext_lazy("screening gate", "A lawyer is instructed"),
+    "lawsuit": pgettext_lazy("screening gate", "Litigation approved"),
+    "filed": pgettext_lazy("screening gate", "Suit filed"),
+    "enforcement": pgettext_lazy("screening gate", "Judgment obtained (enforcement)"),
+    "fee": pgettext_lazy("screening gate", "Fee provided in the contract"),
+    "credit": pgettext_lazy("screening gate", "Creditor reports to credit bureaus"),
+}
+
+
+def suppressed_reason_label(reason: str, exceptions: Mapping[str, str]) -> str:
+    """A person's words for why a hit was not counted. ``reason`` is the engine's code:
+    ``speaker:customer``, ``context:<rule>``, ``gate:<gate>:facts_hold`` or the source of the
+    exception phrase that covers the hit (``exceptions.txt:<line>``, ``ui:<change>``), which
+    ``exceptions`` maps to its phrase. An unknown code is shown as it is."""
+    if reason == "speaker:customer":
+        return gettext("the customer's own words in a call")
+    kind, _colon, rest = reason.partition(":")
+    if kind == "context" and rest:
+        return gettext("context rule: %(rule)s") % {"rule": rest}
+    if kind == "gate" and rest.endswith(":facts_hold"):
+        gate = rest.removesuffix(":facts_hold")
+        return gettext("the account's facts make it true (%(gate)s)") % {
+            "gate": GATE_LABELS.get(gate, gate)
+        }
+    if reason in exceptions:
+        return gettext("exception: %(phrase)s") % {"phrase": exceptions[reason]}
+    return reason

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,13 +21,19 @@ from django.views.decorators.http import require_POST
 from heed.core.errors import ApplicationError
 from heed.core.roles import has_permission
 from heed.screening import outgoing, selectors, services
-from heed.screening.categories import CATEGORY_LABELS, VERDICT_LABELS, category_mode
-from heed.screening.engine.lexicon import CATEGORY_CODES
+from heed.screening.categories import (
+    CATEGORY_LABELS,
+    CHANNEL_LABELS,
+    GATE_LABELS,
+    VERDICT_LABELS,
+    category_mode,
+    suppressed_reason_label,
+)
+from heed.screening.engine.lexicon import CATEGORY_CODES, GATES
 from heed.screening.engine.screener import CHANNELS, REVIEW, Finding, Result
 from heed.screening.models import (
     AUDIENCE_CHOICES,
     CATEGORY_CHOICES,
-    GATE_CHOICES,
     LANGUAGE_CHOICES,
     REGION_CHOICES,
     TEMPLATE_CHANNEL_CHOICES,
@@ -49,7 +56,7 @@ class CheckForm(forms.Form):
     )
     channel = forms.ChoiceField(
         label=gettext_lazy("Channel"),
-        choices=[("", "—"), *((c, c) for c in CHANNELS)],
+        choices=[("", "—"), *((c, CHANNEL_LABELS[c]) for c in CHANNELS)],
         required=False,
     )
     account = forms.IntegerField(
@@ -67,7 +74,11 @@ class ChangeForm(forms.Form):
     category = forms.ChoiceField(
         label=gettext_lazy("Category"), choices=[("", "—"), *CATEGORY_CHOICES], required=False
     )
-    gate = forms.ChoiceField(label=gettext_lazy("Gate"), choices=GATE_CHOICES, required=False)
+    gate = forms.ChoiceField(
+        label=gettext_lazy("Gate"),
+        choices=[("", gettext_lazy("Category default")), *((g, GATE_LABELS[g]) for g in GATES)],
+        required=False,
+    )
     confidence = forms.FloatField(
         label=gettext_lazy("Confidence"), min_value=0.05, max_value=1.0, initial=0.95
     )
@@ -82,6 +93,12 @@ class ChangeForm(forms.Form):
 
 class DecisionForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
+
+
+# The template channels' choices, labelled as the screening screens label channels.
+TEMPLATE_CHANNEL_LABELS = [
+    (code, CHANNEL_LABELS[code]) for code, _label in TEMPLATE_CHANNEL_CHOICES
+]
 
 
 def highlighted_segments(text: str, findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
@@ -103,6 +120,27 @@ def highlighted_segments(text: str, findings: tuple[Finding, ...]) -> list[dict[
     return segments
 
 
+def _suppressed_items(result: Result) -> list[dict[str, Any]]:
+    """What was not counted, each with its reason in words (exceptions named by their phrase)."""
+    if not result.suppressed:
+        return []
+    exceptions = {e.source: e.phrase for e in selectors.screener_get().lexicon.exceptions}
+    return [
+        {
+            "finding": item.finding,
+            "reason": item.reason,
+            "reason_label": suppressed_reason_label(item.reason, exceptions),
+        }
+        for item in result.suppressed
+    ]
+
+
+def _page(request: HttpRequest, items: Any, per_page: int) -> Page[Any]:
+    """One page of ``items`` from ``?page=`` (a bad or out-of-range number gives the first or
+    the last page); web/_pager.html links the others, keeping the other query parameters."""
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
 def _result_context(text: str, result: Result) -> dict[str, Any]:
     return {
         "result": result,
@@ -112,7 +150,7 @@ def _result_context(text: str, result: Result) -> dict[str, Any]:
             {"finding": f, "label": CATEGORY_LABELS.get(f.category, f.category)}
             for f in result.findings
         ],
-        "suppressed": result.suppressed,
+        "suppressed": _suppressed_items(result),
     }
 
 
@@ -158,6 +196,9 @@ def check(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+DECIDED_CHANGES_PAGE = 50
+
+
 @permission_required("compliance.view")
 def lexicon(request: HttpRequest) -> HttpResponse:
     can_propose = has_permission(request.user, "compliance.manage")
@@ -199,7 +240,9 @@ def lexicon(request: HttpRequest) -> HttpResponse:
             "categories": categories,
             "lexicon": screener.lexicon,
             "pending": changes.pending(),
-            "decided": changes.exclude(status=LexiconChange.Status.PROPOSED)[:50],
+            "decided": _page(
+                request, changes.exclude(status=LexiconChange.Status.PROPOSED), DECIDED_CHANGES_PAGE
+            ),
             "decision_form": DecisionForm(),
         },
     )
@@ -261,7 +304,7 @@ def lexicon_change_reject(request: HttpRequest, pk: int) -> HttpResponse:
 class TemplateForm(forms.Form):
     code = forms.SlugField(label=gettext_lazy("Code"), max_length=60)
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=TEMPLATE_CHANNEL_CHOICES)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=TEMPLATE_CHANNEL_LABELS)
     language = forms.ChoiceField(label=gettext_lazy("Language"), choices=LANGUAGE_CHOICES)
     audience = forms.ChoiceField(label=gettext_lazy("Audience"), choices=AUDIENCE_CHOICES)
     region = forms.ChoiceField(label=gettext_lazy("Region"), choices=REGION_CHOICES)
@@ -386,7 +429,7 @@ class SendForm(forms.Form):
     template_version = forms.ChoiceField(label=gettext_lazy("Template"), required=False)
     channel = forms.ChoiceField(
         label=gettext_lazy("Channel (free text)"),
-        choices=[("", "—"), *TEMPLATE_CHANNEL_CHOICES],
+        choices=[("", "—"), *TEMPLATE_CHANNEL_LABELS],
         required=False,
     )
     text = forms.CharField(
@@ -406,7 +449,10 @@ class SendForm(forms.Form):
         ]
         self.fields["template_version"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
-            *((v.pk, f"{v.template.name} · {v.template.channel} · v{v.number}") for v in versions),
+            *(
+                (v.pk, f"{v.template.name} · {CHANNEL_LABELS[v.template.channel]} · v{v.number}")
+                for v in versions
+            ),
         ]
 
 
@@ -479,12 +525,16 @@ def send(request: HttpRequest, account_pk: int) -> HttpResponse:
 # --- Messages held for review ----------------------------------------------------------------
 
 
+HELD_PAGE = 50
+
+
 @permission_required("messages.review")
 def held_messages(request: HttpRequest) -> HttpResponse:
-    """The review queue: held messages with their findings marked; release or reject each."""
-    queue = list(selectors.held_messages_for_user(request.user)[:200])
+    """The review queue, oldest first, a page at a time: held messages with their findings
+    marked; release or reject each."""
+    page = _page(request, selectors.held_messages_for_user(request.user), HELD_PAGE)
     items = []
-    for message in queue:
+    for message in page.object_list:
         screened = f"{message.subject}\n{message.body}" if message.subject else message.body
         findings = tuple(
             Finding(
@@ -494,7 +544,7 @@ def held_messages(request: HttpRequest) -> HttpResponse:
         )
         result = Result(REVIEW, findings, language="", lexicon_version="")
         items.append({"message": message, **_result_context(screened, result)})
-    return render(request, "screening/held.html", {"items": items})
+    return render(request, "screening/held.html", {"items": items, "page": page})
 
 
 @require_POST
@@ -519,6 +569,9 @@ def held_message_decide(request: HttpRequest, pk: int, decision: str) -> HttpRes
             messages.success(request, _("Rejected: the message will not be sent."))
     except ApplicationError as exc:
         messages.error(request, exc.message)
+    back = request.POST.get("page", "")
+    if back.isdigit() and back != "1":
+        return redirect(f"{reverse('screening:held')}?page={back}")
     return redirect("screening:held")
 
 
@@ -548,8 +601,6 @@ MESSAGE_LOG_PAGE = 100
 @login_required
 def message_log(request: HttpRequest) -> HttpResponse:
     """Messages on the accounts you may see: sent, stopped (and why), held, released, rejected."""
-    from django.core.paginator import Paginator
-
     if not selectors.can_see_message_log(request.user):
         return render(request, "web/forbidden.html", status=403)
     form = MessageFilterForm(request.GET or None)
@@ -561,13 +612,18 @@ def message_log(request: HttpRequest) -> HttpResponse:
             "account_ref": form.cleaned_data["account"],
         }
     queryset = selectors.messages_for_user(request.user, **filters)
-    page = Paginator(queryset, MESSAGE_LOG_PAGE).get_page(request.GET.get("page"))
+    page = _page(request, queryset, MESSAGE_LOG_PAGE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "screening/messages.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_send": has_permission(request.user, "messages.send"),
+        },
     )
 
 
@@ -587,7 +643,8 @@ class LetterBatchForm(forms.Form):
     def __init__(self, *args: Any, versions: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["template_version"].choices = [  # type: ignore[attr-defined]
-            (v.pk, f"{v.template.name} · {v.template.language} · v{v.number}") for v in versions
+            (v.pk, f"{v.template.name} · {v.template.get_language_display()} · v{v.number}")
+            for v in versions
         ]
 
 
@@ -618,6 +675,9 @@ def _letter_runs(user: Any) -> Any:
     return TaskRun.objects.filter(kind=services.LETTER_BATCH_KIND, created_by_id=user.pk)
 
 
+PRINT_RUNS_PAGE = 20
+
+
 @permission_required("messages.send")
 def letters(request: HttpRequest) -> HttpResponse:
     versions = selectors.usable_template_versions(channel="letter")
@@ -643,7 +703,13 @@ def letters(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "screening/letters.html",
-        {"form": form, "runs": _letter_runs(request.user)[:20], "has_versions": bool(versions)},
+        {
+            "form": form,
+            "runs": _page(
+                request, _letter_runs(request.user).order_by("-created_at", "-pk"), PRINT_RUNS_PAGE
+            ),
+            "has_versions": bool(versions),
+        },
     )
 
 
