@@ -78,7 +78,18 @@ class ApiKeyAuth(HttpBearer):
 
 
 class StaffSessionAuth(SessionAuth):
-    """Session cookie auth for the browser (CSRF enforced by Ninja on unsafe methods)."""
+    """Session cookie auth for the browser (CSRF enforced by Ninja on unsafe methods).
+
+    The CSRF check only guards requests that a session would authenticate: a write with no
+    signed-in session (a machine client with a missing or wrong API key) is simply not
+    authenticated, and answers 401 like a GET instead of Ninja's "CSRF check Failed" 403.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)

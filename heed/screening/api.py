@@ -15,14 +15,20 @@ from pydantic import ConfigDict, Field
 
 from heed.api.permissions import require
 from heed.api.schemas import ErrorOut
-from heed.core.errors import ApplicationError
+from heed.core.errors import ApplicationError, NotFound
 from heed.core.roles import has_permission
 from heed.screening import selectors, services
 from heed.screening.models import MessageTemplate, TemplateVersion
 
 router = Router(tags=["screening"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
 
 
 class CheckIn(Schema):
@@ -400,7 +406,25 @@ def letter_batch_start(request: HttpRequest, payload: LetterBatchIn) -> Any:
 
     require(request, "messages.send")
     version = selectors.template_version_get(payload.template_version)
-    accounts = [account_get_for_user(request.user, pk) for pk in payload.accounts]
+    accounts: list[Any] = []
+    missing: list[str] = []
+    for pk in dict.fromkeys(payload.accounts):
+        try:
+            accounts.append(account_get_for_user(request.user, pk))
+        except NotFound:
+            missing.append(str(pk))
+    if missing:
+        # The same answer for "does not exist" and "not yours": only the ids the caller sent.
+        raise ApplicationError(
+            _("Some accounts are not found in your scope."),
+            "not_found",
+            fields={
+                "accounts": [
+                    _("Not found in your scope: %(tokens)s") % {"tokens": ", ".join(missing)}
+                ]
+            },
+            status=404,
+        )
     return 202, services.letter_batch_start(
         actor=request.user, template_version=version, accounts=accounts
     )

@@ -18,6 +18,7 @@ from heed.screening.adapters import Outbound, adapter_get
 from heed.screening.engine.lexicon import CATEGORY_CODES, LexiconError, validate_entry
 from heed.screening.engine.screener import CHANNELS, Result
 from heed.screening.models import LexiconChange, MessageTemplate, OutgoingMessage, TemplateVersion
+from heed.screening.patterns import pattern_problem
 
 MAX_TEXT_LENGTH = 100_000
 # Templates: as the model stores them (a slug code).
@@ -41,14 +42,19 @@ def screen_text(
     """Screen ``text``; with ``account_id`` the gated categories are decided from that account's
     facts (looked up within the actor's scope: the same 404 for missing and not yours)."""
     errors: dict[str, list[str]] = {}
-    if len(text) > MAX_TEXT_LENGTH:
+    if not text.strip():
+        # As the web form: an empty or blank text is not "pass", it is missing.
+        errors["text"] = [_("This field is required.")]
+    elif len(text) > MAX_TEXT_LENGTH:
         errors["text"] = [_("At most %(count)d characters.") % {"count": MAX_TEXT_LENGTH}]
     if language not in (None, "", "zh", "en"):
         errors["language"] = [_("Use zh or en, or leave it out to detect.")]
     if channel not in (None, "") and channel not in CHANNELS:
         errors["channel"] = [_("Unknown channel.")]
     if errors:
-        raise ApplicationError(_("The text cannot be screened."), "invalid", fields=errors)
+        raise ApplicationError(
+            _("The text cannot be screened."), "invalid", fields=errors, status=422
+        )
     facts = None
     if account_id not in (None, ""):
         from heed.portfolio.selectors import account_get_for_user
@@ -57,6 +63,30 @@ def screen_text(
     return selectors.screener_get().screen(
         text, language=language or None, channel=channel or None, facts=facts
     )
+
+
+def _pattern_errors(pattern: str) -> list[str]:
+    """Why ``pattern`` cannot go into the lexicon (translated), or nothing."""
+    problem = pattern_problem(pattern)
+    if problem is None:
+        return []
+    if problem.code == "syntax":
+        if problem.position is None:
+            return [_("Not a valid pattern: %(reason)s.") % {"reason": problem.reason}]
+        return [
+            _("Not a valid pattern: %(reason)s (at position %(position)d).")
+            % {"reason": problem.reason, "position": problem.position}
+        ]
+    if problem.code == "backtracking":
+        return [
+            _(
+                "This pattern could take very long to run: a repeat (*, +, {n,}) contains "
+                "another open-ended repeat or alternatives, or two open-ended repeats can "
+                "take the same characters. Bound the repeats (e.g. .{0,20}) or make the parts "
+                "exclusive."
+            )
+        ]
+    return [_("The pattern must match at least one character; it can match nothing.")]
 
 
 def _validate_change(
@@ -69,26 +99,47 @@ def _validate_change(
     confidence: float,
     exception_categories: str,
 ) -> None:
-    from heed.screening.engine.lexicon import Entry, normalised_key
+    """Each problem on the field it belongs to, in the user's language. Patterns that can match
+    nothing or backtrack catastrophically are refused here, before they are stored (and before
+    the impact preview or an approval could run them)."""
+    from heed.screening.engine.lexicon import GATES, LANGUAGES, Entry, normalised_key
 
     fields: dict[str, list[str]] = {}
     if kind not in LexiconChange.Kind.values:
         fields["kind"] = [_("Unknown kind.")]
+    if language not in LANGUAGES:
+        fields["language"] = [_("Use zh or en.")]
     if kind == LexiconChange.Kind.EXCEPTION:
         unknown = [c for c in exception_categories.split(",") if c and c not in CATEGORY_CODES]
         if unknown:
             fields["exception_categories"] = [
                 _("Unknown category: %(codes)s") % {"codes": ", ".join(unknown)}
             ]
-        if not normalised_key(phrase, language)[0]:
+        if language in LANGUAGES and not normalised_key(phrase, language)[0]:
             fields["phrase"] = [_("The phrase is empty after normalisation.")]
-    else:
-        try:
-            validate_entry(
-                Entry(category, language, phrase, gate, confidence, "", kind == "pattern")
-            )
-        except LexiconError as exc:
-            fields["phrase"] = [str(exc)]
+    elif kind in LexiconChange.Kind.values:
+        if not category:
+            fields["category"] = [_("Choose a category.")]
+        elif category not in CATEGORY_CODES:
+            fields["category"] = [_("Unknown category: %(codes)s") % {"codes": category}]
+        if gate and gate not in GATES:
+            fields["gate"] = [_("Unknown gate.")]
+        if not 0 < confidence <= 1:
+            fields["confidence"] = [_("Between 0 and 1.")]
+        if not phrase:
+            fields["phrase"] = [_("This field is required.")]
+        elif kind == LexiconChange.Kind.PATTERN:
+            if errors := _pattern_errors(phrase):
+                fields["phrase"] = errors
+        elif language in LANGUAGES and not normalised_key(phrase, language)[0]:
+            fields["phrase"] = [_("The phrase is empty after normalisation.")]
+        if not fields:
+            try:  # the engine's own rules, in case they ask more than the checks above
+                validate_entry(
+                    Entry(category, language, phrase, gate, confidence, "", kind == "pattern")
+                )
+            except LexiconError:
+                fields["phrase"] = [_("This entry is not valid for the lexicon.")]
     if fields:
         raise ApplicationError(_("The change is not valid."), "invalid", fields=fields)
 

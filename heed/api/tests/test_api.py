@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -244,3 +245,49 @@ def test_a_method_the_path_does_not_offer_answers_405_in_the_error_format(
         "message": "DELETE is not allowed here; allowed: GET.",
         "fields": {},
     }
+
+
+def _write_operations() -> list[tuple[str, str]]:
+    from heed.api.api import api
+
+    schema = api.get_openapi_schema()
+    return [
+        (method, path.removeprefix("/api/v1"))
+        for path, operations in schema["paths"].items()
+        for method in operations
+        if method in ("post", "put", "patch", "delete")
+    ]
+
+
+WRITES = _write_operations()
+
+
+@pytest.mark.parametrize("header", [None, "Bearer heed_nope_nope"])
+@pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
+def test_every_api_write_without_valid_credentials_gets_401_not_a_csrf_403(
+    lead: User, method: str, path: str, header: str | None
+) -> None:
+    # enforce_csrf_checks: as a real machine client meets it (the test client skips CSRF).
+    client = Client(enforce_csrf_checks=True, **({"HTTP_AUTHORIZATION": header} if header else {}))
+    url = "/api/v1" + re.sub(r"\{[^}]+\}", "1", path)
+    response = getattr(client, method)(url, data="{}", content_type="application/json")
+    assert response.status_code == 401, response.content
+    assert response.json() == NOT_AUTHENTICATED
+
+
+def test_a_session_write_without_the_csrf_token_is_still_refused_and_with_it_allowed(
+    lead: User,
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(lead, backend="django.contrib.auth.backends.ModelBackend")
+    refused = client.post("/api/v1/api-keys", {"name": "x"}, content_type="application/json")
+    assert refused.status_code == 403
+    client.get("/")
+    allowed = client.post(
+        "/api/v1/api-keys",
+        {"name": "x"},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+    assert allowed.status_code == 201, allowed.content
+    assert ApiKey.objects.count() == 1

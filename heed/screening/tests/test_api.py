@@ -106,3 +106,59 @@ def test_account_outside_scope_is_not_found(
     missing = post(api_client_for(people.other), {"text": LAWSUIT, "account": 999_999})
     assert missing.status_code == 404
     assert missing.json() == response.json()
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\t  \u3000"])
+def test_empty_or_blank_text_is_refused_with_the_field_named(
+    make_user: Callable[..., Any], api_client_for: Callable[..., Client], text: str
+) -> None:
+    response = post(api_client_for(make_user(Role.COLLECTOR)), {"text": text})
+    assert response.status_code == 422
+    assert response.json() == {
+        "code": "invalid",
+        "message": "The text cannot be screened.",
+        "fields": {"text": ["This field is required."]},
+    }
+
+
+NOT_AUTHENTICATED = {
+    "code": "not_authenticated",
+    "message": "Authentication required: sign in, or send 'Authorization: Bearer <API key>'.",
+    "fields": {},
+}
+
+
+@pytest.mark.parametrize("header", [None, "Bearer heed_wrong_key", "Bearer nope", "Basic eDp5"])
+def test_a_post_without_valid_credentials_gets_401_like_a_get(
+    make_user: Callable[..., Any], header: str | None, snapshot: Callable[[], Any]
+) -> None:
+    # A real client: CSRF is enforced as in production (the test client skips it by default).
+    client = Client(enforce_csrf_checks=True, **({"HTTP_AUTHORIZATION": header} if header else {}))
+    snap = snapshot()
+    response = post(client, {"text": "你这个老赖"})
+    assert (response.status_code, response.json()) == (401, NOT_AUTHENTICATED)
+    assert response["WWW-Authenticate"] == "Bearer"
+    listing = client.get("/api/v1/screening/messages")
+    assert (listing.status_code, listing.json()) == (401, NOT_AUTHENTICATED)
+    snap.assert_unchanged()
+
+
+def test_a_signed_in_browser_still_needs_the_csrf_token_to_post(
+    make_user: Callable[..., Any],
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(
+        make_user(Role.COLLECTOR), backend="django.contrib.auth.backends.ModelBackend"
+    )
+    refused = post(client, {"text": "你这个老赖"})
+    assert refused.status_code == 403
+    client.get("/screening/")  # a page sets the CSRF cookie, as in a browser
+    token = client.cookies["csrftoken"].value
+    allowed = client.post(
+        URL,
+        data=json.dumps({"text": "你这个老赖"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert allowed.status_code == 200
+    assert allowed.json()["verdict"] == "block"

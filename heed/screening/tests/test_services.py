@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from heed.audit.models import AuditEvent
 from heed.core.errors import ApplicationError, Conflict
@@ -99,7 +100,7 @@ def test_approved_exception_suppresses_a_hit(make_user: Callable[..., Any]) -> N
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"category": "P99"}, "phrase"),
+        ({"category": "P99"}, "category"),
         ({"kind": "pattern", "phrase": "(unclosed"}, "phrase"),
         ({"phrase": "！！"}, "phrase"),
         ({"kind": "exception", "exception_categories": "P4,PX"}, "exception_categories"),
@@ -120,3 +121,108 @@ def test_reason_is_required(make_user: Callable[..., Any]) -> None:
     with pytest.raises(ApplicationError) as caught:
         propose(make_user(Role.COMPLIANCE_OFFICER), reason="  ")
     assert list(caught.value.fields) == ["reason"]
+
+
+@pytest.mark.parametrize("kind", ["phrase", "pattern"])
+def test_phrase_or_pattern_without_a_category_is_refused_on_the_category_field(
+    make_user: Callable[..., Any], kind: str
+) -> None:
+    author = make_user(Role.COMPLIANCE_OFFICER)
+    with pytest.raises(ApplicationError) as caught:
+        propose(author, kind=kind, phrase="蓝鲸卡", category="")
+    assert caught.value.fields == {"category": ["Choose a category."]}
+    with translation.override("zh-hans"), pytest.raises(ApplicationError) as caught:
+        propose(author, kind=kind, phrase="蓝鲸卡", category="")
+    assert caught.value.fields == {"category": ["请选择类别。"]}
+    assert LexiconChange.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(unclosed", "Not a valid pattern: missing ), unterminated subpattern (at position 0)."),
+        ("a{2,1}", "Not a valid pattern: min repeat greater than max repeat (at position 2)."),
+        ("*x", "Not a valid pattern: nothing to repeat (at position 0)."),
+    ],
+)
+def test_a_pattern_that_does_not_parse_gets_a_clear_message_on_the_phrase(
+    make_user: Callable[..., Any], pattern: str, message: str
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        propose(make_user(Role.COMPLIANCE_OFFICER), kind="pattern", language="en", phrase=pattern)
+    assert caught.value.fields == {"phrase": [message]}
+    assert LexiconChange.objects.count() == 0
+
+
+BACKTRACKING = (
+    "This pattern could take very long to run: a repeat (*, +, {n,}) contains another "
+    "open-ended repeat or alternatives, or two open-ended repeats can take the same "
+    "characters. Bound the repeats (e.g. .{0,20}) or make the parts exclusive."
+)
+MATCHES_NOTHING = "The pattern must match at least one character; it can match nothing."
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("(a|aa)+$", BACKTRACKING),  # took 15 s on 38 characters once approved
+        ("(a+)+b", BACKTRACKING),
+        (r"(\w+\s?)*$", BACKTRACKING),
+        (r"(?:pay|repay)*now", BACKTRACKING),
+        (r"(x.*){12}y", BACKTRACKING),
+        (r"((a|b)c+)+d", BACKTRACKING),
+        (r"\bowe\b.*.*\bnow\b", BACKTRACKING),
+        (r"(\w+\s?){0,3}x", BACKTRACKING),
+        ("a{0}", MATCHES_NOTHING),
+        ("(?i)", MATCHES_NOTHING),
+        ("x?", MATCHES_NOTHING),
+        (r"\b", MATCHES_NOTHING),
+        ("(?=debt)", MATCHES_NOTHING),
+    ],
+)
+def test_a_pattern_that_can_hang_or_match_nothing_is_refused_and_not_stored(
+    make_user: Callable[..., Any], pattern: str, message: str
+) -> None:
+    with pytest.raises(ApplicationError) as caught:
+        propose(make_user(Role.COMPLIANCE_OFFICER), kind="pattern", language="en", phrase=pattern)
+    assert caught.value.fields == {"phrase": [message]}
+    assert LexiconChange.objects.count() == 0
+    assert AuditEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("language", "pattern"),
+    [
+        ("en", r"\b(pay|cover) (his|her) debt\b"),
+        ("zh", "你.{0,6}欠"),
+        ("en", r"\bmake\s+your\s+life\s+(very\s+)?(painful|hell)\b"),
+        ("en", r"\b\d[\d,.]*\s+(\w+\s+){0,2}fees?\b"),
+        ("en", r"\b(very |really |so ){0,3}sorry\b"),
+        ("zh", "(家人|同事|朋友).{0,10}(知道|曝光)"),
+        ("en", r"\b[A-Z]{2}\d{6}\b"),
+    ],
+)
+def test_ordinary_patterns_are_accepted(
+    make_user: Callable[..., Any], language: str, pattern: str
+) -> None:
+    change = propose(
+        make_user(Role.COMPLIANCE_OFFICER), kind="pattern", language=language, phrase=pattern
+    )
+    assert (change.kind, change.phrase, change.category) == ("pattern", pattern, "P14")
+
+
+def test_every_shipped_lexicon_pattern_passes_the_proposal_check() -> None:
+    from pathlib import Path
+
+    from heed.screening.patterns import pattern_problem
+
+    folder = Path(services.__file__).parent / "lexicon"
+    patterns = [
+        (path.name, line.partition("\t")[0][3:])
+        for path in sorted(folder.glob("*/P*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("re:")
+    ]
+    assert len(patterns) > 900
+    refused = [(name, p, pattern_problem(p)) for name, p in patterns if pattern_problem(p)]
+    assert refused == []

@@ -260,3 +260,32 @@ def test_letter_batch_over_four_actors(
     run = TaskRun.objects.get()
     assert response.json() == {"run": str(run.pk), "status": "queued", "progress_percent": 0}
     assert run.params["accounts"] == [account.pk]
+
+
+def test_letter_batch_names_the_accounts_not_found_in_scope(
+    sending: dict[str, Any], api_client_for: Callable[..., Client], snapshot: Any
+) -> None:
+    people, account = sending["people"], sending["account"]
+    letter = services.template_create(
+        actor=sending["version"].author,
+        **{**NEW_TEMPLATE, "code": "cn-letter", "channel": "letter"},
+    )
+    letter = services.template_version_approve(actor=sending["version"].approved_by, version=letter)
+    elsewhere = AccountFactory(assigned_collector=people.other, assigned_team=people.other.team)
+    url = "/api/v1/screening/letter-batches"
+    client = api_client_for(people.right)
+    payload = {"template_version": letter.pk, "accounts": [account.pk, elsewhere.pk, 999_999]}
+    response = denied(snapshot, lambda: post(client, url, payload), 404)
+    assert response.json() == {
+        "code": "not_found",
+        "message": "Some accounts are not found in your scope.",
+        "fields": {"accounts": [f"Not found in your scope: {elsewhere.pk}, 999999"]},
+    }
+    # One out-of-scope account alone: named the same way as one that does not exist.
+    alone = denied(
+        snapshot,
+        lambda: post(client, url, {"template_version": letter.pk, "accounts": [elsewhere.pk]}),
+        404,
+    )
+    assert alone.json()["fields"] == {"accounts": [f"Not found in your scope: {elsewhere.pk}"]}
+    assert post(client, url, {**payload, "accounts": [account.pk]}).status_code == 202

@@ -198,3 +198,57 @@ def test_a_pending_change_shows_what_it_would_do_to_the_example_messages(
         == 403
     )
     assert reader.get("/screening/lexicon/999999/impact/").status_code == 404
+
+
+def lexicon_form(**overrides: str) -> dict[str, str]:
+    return {
+        "kind": "phrase",
+        "language": "en",
+        "phrase": "penny pincher",
+        "category": "P3",
+        "gate": "",
+        "confidence": "0.9",
+        "exception_categories": "",
+        "reason": "seen in QA",
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize("kind", ["phrase", "pattern"])
+def test_lexicon_form_without_a_category_names_the_category_field(
+    make_user: Callable[..., Any], client_for: Callable[..., Client], kind: str
+) -> None:
+    author = make_user(Role.COMPLIANCE_OFFICER)
+    response = client_for(author).post("/screening/lexicon/", lexicon_form(kind=kind, category=""))
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"category": ["Choose a category."]}
+    assert "unknown category" not in response.content.decode()
+    chinese = client_for(make_user(Role.COMPLIANCE_OFFICER, language="zh-hans")).post(
+        "/screening/lexicon/", lexicon_form(kind=kind, category="")
+    )
+    assert chinese.context["form"].errors == {"category": ["请选择类别。"]}
+    assert LexiconChange.objects.count() == 0
+
+
+def test_lexicon_form_explains_a_bad_or_dangerous_pattern_on_the_phrase_field(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.COMPLIANCE_OFFICER))
+    response = client.post("/screening/lexicon/", lexicon_form(kind="pattern", phrase="(owe"))
+    assert response.context["form"].errors == {
+        "phrase": ["Not a valid pattern: missing ), unterminated subpattern (at position 0)."]
+    }
+    response = client.post("/screening/lexicon/", lexicon_form(kind="pattern", phrase="(a|aa)+$"))
+    (message,) = response.context["form"].errors["phrase"]
+    assert message.startswith("This pattern could take very long to run")
+    response = client.post("/screening/lexicon/", lexicon_form(kind="pattern", phrase="x?"))
+    assert response.context["form"].errors == {
+        "phrase": ["The pattern must match at least one character; it can match nothing."]
+    }
+    assert LexiconChange.objects.count() == 0
+    accepted = client.post(
+        "/screening/lexicon/",
+        lexicon_form(kind="pattern", phrase=r"\b(pay|cover) (his|her) debt\b", category="P10"),
+    )
+    assert accepted.status_code == 302
+    assert LexiconChange.objects.get().phrase == r"\b(pay|cover) (his|her) debt\b"

@@ -1,0 +1,226 @@
+"""Safety checks for a regular expression proposed for the lexicon (pure Python, no Django).
+
+A pattern runs on every screened text, in the web and task workers, and Python's ``re`` cannot be
+interrupted. Three kinds of pattern are refused before they are stored:
+
+- patterns that can backtrack catastrophically: a repeat with an unbounded or large upper bound
+  whose body itself contains such a repeat or an alternation (``(a+)+``, ``(a|aa)+$``,
+  ``(\\w+\\s?)*x``). Once approved, ``(a|aa)+$`` took 15 s on a 38-character text.
+- patterns where two unbounded runs of single characters can take the same characters with
+  nothing required between them (``.*.*x``, ``\\w+\\s?\\w+x``, ``(\\w+\\s?){0,3}x``): each
+  split of a run between them is tried, so the work grows with a power of the text's length.
+- patterns that can match the empty string (``a{0}``, ``(?i)``, ``x?``): a lexicon entry must
+  require at least one character.
+
+The check walks the tree of Python's own parser (``re._parser``), so it sees the pattern exactly
+as the engine will compile it (single-character alternatives are already merged into a set and
+do not count as an alternation).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from typing import Any
+
+try:  # Python 3.11+: the parser module is private but stable
+    from re import _constants as _sre_constants  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as _sre_constants  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+# A repeat whose upper bound is above this counts as "large" (``.{0,40}`` between two words is
+# common and harmless on its own; nested inside another large repeat it is not). ``(a|aa){0,5}``
+# tries at most a few dozen ways per position; ``(a|aa){0,20}$`` took 4 s on 100 characters.
+LARGE_REPEAT = 5
+# Two one-character runs side by side count when both may be longer than this
+# (``\s+[^.!?]{0,20}`` in the shipped lexicon is fine: at most 20 splits).
+LONG_RUN = 100
+
+_REPEATS = {
+    _sre_constants.MAX_REPEAT,
+    _sre_constants.MIN_REPEAT,
+    *([_sre_constants.POSSESSIVE_REPEAT] if hasattr(_sre_constants, "POSSESSIVE_REPEAT") else []),
+}
+_ALTERNATIONS = {_sre_constants.BRANCH, _sre_constants.GROUPREF_EXISTS}
+
+
+@dataclass(frozen=True)
+class PatternProblem:
+    """Why a pattern is refused. ``code``: ``syntax``, ``backtracking`` or ``empty_match``;
+    ``reason`` and ``position`` (when known) come from the parser for ``syntax``."""
+
+    code: str
+    reason: str = ""
+    position: int | None = None
+
+
+def _is_large(maximum: int, limit: int = LARGE_REPEAT) -> bool:
+    """Unbounded (``*``, ``+``, ``{n,}``: ``MAXREPEAT``) or above ``limit``."""
+    return maximum > limit
+
+
+def _children(operation: Any, argument: Any) -> list[Any]:
+    """The sub-patterns (parsed item lists) directly below one node."""
+    if operation in _REPEATS:
+        return [argument[2]]
+    if operation is _sre_constants.SUBPATTERN:
+        return [argument[3]]
+    if operation is _sre_constants.BRANCH:
+        return list(argument[1])
+    if operation is _sre_constants.GROUPREF_EXISTS:
+        return [branch for branch in argument[1:] if branch is not None]
+    if operation in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT):
+        return [argument[1]]
+    if operation is getattr(_sre_constants, "ATOMIC_GROUP", None):
+        return [argument]
+    return []
+
+
+def _is_ambiguous(items: Any) -> bool:
+    """Whether ``items`` contains a large/unbounded repeat or an alternation anywhere."""
+    for operation, argument in items:
+        if operation in _ALTERNATIONS:
+            return True
+        if operation in _REPEATS and _is_large(argument[1]):
+            return True
+        if any(_is_ambiguous(child) for child in _children(operation, argument)):
+            return True
+    return False
+
+
+def _has_nested_repeat(items: Any) -> bool:
+    for operation, argument in items:
+        if operation in _REPEATS and _is_large(argument[1]) and _is_ambiguous(argument[2]):
+            return True
+        if any(_has_nested_repeat(child) for child in _children(operation, argument)):
+            return True
+    return False
+
+
+# Characters that stand for the alphabet when two single-character repeats are compared: if one
+# of them can be taken by both, the repeats overlap.
+_PROBES = (
+    string.ascii_letters
+    + string.digits
+    + string.punctuation
+    + " \t\n\u3000\xa0"
+    + "你欠钱还债。，！？：“”（）éß"
+)
+_CATEGORIES: dict[Any, str] = {
+    _sre_constants.CATEGORY_DIGIT: r"\d",
+    _sre_constants.CATEGORY_NOT_DIGIT: r"\D",
+    _sre_constants.CATEGORY_SPACE: r"\s",
+    _sre_constants.CATEGORY_NOT_SPACE: r"\S",
+    _sre_constants.CATEGORY_WORD: r"\w",
+    _sre_constants.CATEGORY_NOT_WORD: r"\W",
+}
+
+
+def _set_member(char: str, members: Any) -> bool:
+    negate = False
+    found = False
+    for operation, argument in members:
+        if operation is _sre_constants.NEGATE:
+            negate = True
+        elif operation is _sre_constants.LITERAL:
+            found = found or ord(char) == argument
+        elif operation is _sre_constants.RANGE:
+            found = found or argument[0] <= ord(char) <= argument[1]
+        elif operation is _sre_constants.CATEGORY:
+            found = found or bool(re.fullmatch(_CATEGORIES.get(argument, r"[\s\S]"), char))
+        else:  # anything unusual: assume it can take the character
+            found = True
+    return found != negate
+
+
+def _single_characters(items: Any) -> frozenset[str] | None:
+    """The probe characters a one-character item list can take; ``None`` if it is not one."""
+    if len(items) != 1:
+        return None
+    operation, argument = items[0]
+    if operation is _sre_constants.LITERAL:
+        return frozenset(c for c in _PROBES if ord(c) == argument) or frozenset({chr(argument)})
+    if operation is _sre_constants.NOT_LITERAL:
+        return frozenset(c for c in _PROBES if ord(c) != argument)
+    if operation is _sre_constants.ANY:
+        return frozenset(c for c in _PROBES if c != "\n")
+    if operation is _sre_constants.IN:
+        return frozenset(c for c in _PROBES if _set_member(c, argument))
+    return None
+
+
+def _zero_width(operation: Any) -> bool:
+    return operation in (_sre_constants.AT, _sre_constants.ASSERT, _sre_constants.ASSERT_NOT)
+
+
+def _flattened(items: Any) -> list[Any]:
+    """The items with groups opened up: ``(\\w+)\\s?`` is the sequence ``\\w+ \\s?``."""
+    flat: list[Any] = []
+    for operation, argument in items:
+        if operation is _sre_constants.SUBPATTERN:
+            flat.extend(_flattened(argument[3]))
+        else:
+            flat.append((operation, argument))
+    return flat
+
+
+def _sequence_overlaps(items: list[Any]) -> bool:
+    """Two long one-character repeats in ``items`` (a flattened sequence) that can take the same
+    characters, with only optional or zero-width items between them (``.*.*x``,
+    ``\\w+\\s?\\w+x``): every split of a run between them is tried, so the work grows with a
+    power of the text's length."""
+    for index, (operation, argument) in enumerate(items):
+        if operation not in _REPEATS or not _is_large(argument[1], LONG_RUN):
+            continue
+        first = _single_characters(argument[2])
+        if not first:
+            continue
+        for later_operation, later in items[index + 1 :]:
+            if _zero_width(later_operation):
+                continue
+            if later_operation not in _REPEATS:
+                break
+            second = _single_characters(later[2])
+            if second is None:
+                break
+            if _is_large(later[1], LONG_RUN) and first & second:
+                return True
+            if later[0] > 0:
+                break
+    return False
+
+
+def _has_overlapping_run(items: Any) -> bool:
+    flat = _flattened(items)
+    if _sequence_overlaps(flat):
+        return True
+    for operation, argument in flat:
+        # ``(\w+\s?){0,3}`` is ``\w+\s?\w+\s?\w+\s?``: look across two iterations too.
+        if (
+            operation in _REPEATS
+            and argument[1] >= 2
+            and _sequence_overlaps(2 * _flattened(argument[2]))
+        ):
+            return True
+        if any(_has_overlapping_run(child) for child in _children(operation, argument)):
+            return True
+    return False
+
+
+def pattern_problem(pattern: str) -> PatternProblem | None:
+    """``None`` if ``pattern`` may go into the lexicon, else why not."""
+    try:
+        parsed = _sre_parse.parse(pattern, 0)
+        re.compile(pattern)
+    except re.error as exc:
+        return PatternProblem("syntax", reason=exc.msg, position=exc.pos)
+    except RecursionError:
+        return PatternProblem("syntax", reason="too deeply nested")
+    if _has_nested_repeat(parsed) or _has_overlapping_run(parsed):
+        return PatternProblem("backtracking")
+    if parsed.getwidth()[0] == 0:
+        return PatternProblem("empty_match")
+    return None
