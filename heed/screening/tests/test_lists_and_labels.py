@@ -392,3 +392,20 @@ def test_the_api_keeps_the_raw_codes(
     template = client.get(f"/api/v1/screening/templates/{letter.template_id}").json()
     assert (template["channel"], template["language"]) == ("letter", "zh")
     assert template["versions"][0]["screening_verdict"] == "review"
+
+
+def test_the_accounts_message_list_names_channels_as_the_screens_do(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    lead = make_user(Role.TEAM_LEAD, language="zh-hans")
+    account = AccountFactory(assigned_team=lead.team)
+    OutgoingMessage.objects.create(
+        account=account,
+        channel="email",
+        body="您好。",
+        status="blocked_content",
+        screening_verdict="block",
+        sent_by=lead,
+    )
+    page = client_for(lead).get(f"/screening/send/{account.pk}/").content.decode()
+    assert "<td>电子邮件</td>" in page  # a message, not 电子邮箱 (an address)
