@@ -12,6 +12,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/<int:pk>/transition/", views.account_transition, name="account_transition"),
     path("accounts/<int:pk>/assign/", views.account_assign, name="account_assign"),
     path("debtors/<int:pk>/", views.debtor_detail, name="debtor"),
+    path(
+        "debtors/<int:pk>/contact-points/new/",
+        views.contact_point_add,
+        name="contact_point_add",
+    ),
     path("debtors/<int:pk>/reveal/<str:field>/", views.debtor_reveal, name="debtor_reveal"),
     path(
         "contact-points/<int:pk>/reveal/",

@@ -29,7 +29,7 @@ from heed.portfolio.importer import (
     reason_text,
     template_csv,
 )
-from heed.portfolio.models import BUCKETS, Account, ColumnMapping, Creditor
+from heed.portfolio.models import BUCKETS, Account, ColumnMapping, ContactPoint, Creditor
 from heed.users.models import Agency, Team, User
 from heed.web.views import permission_required
 
@@ -122,6 +122,38 @@ class TransitionForm(forms.Form):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), min_length=5, max_length=500)
+
+
+class ContactPointForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ContactPoint.Kind.choices)
+    value = forms.CharField(
+        label=gettext_lazy("Number, e-mail or address"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    party_role = forms.ChoiceField(
+        label=gettext_lazy("Whose"),
+        choices=ContactPoint.PartyRole.choices,
+        initial=ContactPoint.PartyRole.DEBTOR,
+    )
+    party_name = forms.CharField(
+        label=gettext_lazy("Their name (if not the debtor)"), max_length=200, required=False
+    )
+    relation = forms.CharField(
+        label=gettext_lazy("Relation to the debtor"), max_length=100, required=False
+    )
+    provenance = forms.ChoiceField(
+        label=gettext_lazy("Where it came from"),
+        choices=[("", "—"), *ContactPoint.Provenance.choices],
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role = data.get("party_role")
+        named = data.get("party_name", "").strip()
+        if role and role != ContactPoint.PartyRole.DEBTOR and not named:
+            self.add_error("party_name", _("Name the person this contact point belongs to."))
+        return data
 
 
 class CreditorForm(forms.Form):
@@ -428,8 +460,44 @@ def debtor_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reveal": has_permission(request.user, "portfolio.reveal_pii"),
             "views": selectors.debtor_views_for_auditor(request.user, debtor=debtor)[:50],
             "can_audit": has_permission(request.user, "audit.view"),
+            "can_add_contact": has_permission(request.user, "portfolio.import"),
         },
     )
+
+
+@permission_required("portfolio.import")
+def contact_point_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a phone, e-mail, postal address or IM handle to a debtor in the user's scope (a data
+    manager's job): it needs a lawful source, and it is stored encrypted and masked."""
+    debtor = selectors.debtor_get_for_user(request.user, pk)
+    form = ContactPointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        before = debtor.contact_points.count()
+        try:
+            services.contact_point_add(
+                actor=request.user,
+                debtor=debtor,
+                kind=data["kind"],
+                value=data["value"],
+                party_role=data["party_role"],
+                party_name=data["party_name"].strip(),
+                relation=data["relation"].strip(),
+                provenance=data["provenance"],
+            )
+        except ApplicationError as exc:
+            for field, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            if debtor.contact_points.count() > before:
+                messages.success(request, _("Contact point added."))
+            else:
+                messages.info(request, _("That contact point is already on file."))
+            return redirect("portfolio:debtor", pk=debtor.pk)
+    return render(request, "portfolio/contact_point_add.html", {"debtor": debtor, "form": form})
 
 
 def _reveal_response(
