@@ -133,8 +133,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (DATA_DIR / "holdout_v15.csv", 80, 0.82, 100, 7),
         (DATA_DIR / "holdout_v16.csv", 80, 0.78, 98, 4),
         (DATA_DIR / "holdout_v17.csv", 79, 0.81, 96, 6),
+        (DATA_DIR / "holdout_v18.csv", 80, 0.82, 97, 2),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 18)],
+    ids=[f"holdout_v{number}" for number in range(4, 19)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,
