@@ -61,7 +61,10 @@ def outbox_lines(path: Path) -> int:
 
 @pytest.mark.parametrize("body", ["Pay {amount!x} now", "Pay {amount:%Y} now", "{amount!r}"])
 def test_placeholders_with_a_format_or_conversion_are_refused(body: str) -> None:
-    problems = outgoing.template_problems(body=body, channel="sms", audience="debtor", region="CN")
+    with translation.override("en"):
+        problems = outgoing.template_problems(
+            body=body, channel="sms", audience="debtor", region="CN"
+        )
     assert "without a format or conversion" in problems["body"][0]
 
 
@@ -84,6 +87,12 @@ def test_a_template_with_a_format_spec_is_a_field_error_not_a_server_error(
     assert response.status_code == 200
     assert "without a format or conversion" in response.content.decode()
     assert not TemplateVersion.objects.exists()
+
+
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    with translation.override("en"):
+        yield
 
 
 def test_any_region_texts_and_emails_need_an_opt_out_line() -> None:

@@ -59,11 +59,12 @@ def test_recall_per_category_and_false_positive_rate_on_labelled_set(screener: S
         ("training_v8.csv", 0.98, 1),
         ("training_v9.csv", 0.94, 2),
         ("training_v10.csv", 0.98, 0),
-        ("training_v11.csv", 0.46, 1),
+        ("training_v11.csv", 0.49, 1),
         ("training_v12.csv", 0.80, 22),
         ("training_v13.csv", 0.63, 6),
         ("training_v14.csv", 0.78, 7),
         ("training_v15.csv", 0.93, 0),
+        ("training_v16.csv", 0.59, 1),
     ],
 )
 def test_sets_written_separately_then_used_to_widen_the_lexicon(
@@ -75,7 +76,8 @@ def test_sets_written_separately_then_used_to_widen_the_lexicon(
     # v11: 19.2 %, 7/110 — most of its rows carry two or three categories; v12: 60.0 %,
     # 37/150 — lawful-heavy; most of its remaining false positives are internal training
     # notes and QA lists that quote forbidden phrases; v13: 36.2 %, 12/110; v14: 64.2 %,
-    # 16/120; v15: 45.4 %, 11/110).
+    # 16/120; v15: 45.4 %, 11/110; v16: 15.4 %, 12/110 — most of its rows carry two or three
+    # categories).
     report = evaluate_labelled(screener, load_labelled(DATA_DIR / name))
     assert report.recall >= recall
     assert report.false_positives <= false_positives
@@ -111,29 +113,29 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         domain_threshold=DOMAIN_THRESHOLD,
     )
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
-    assert report.recall >= 0.70
-    assert report.violating_flagged >= 44
+    assert report.recall >= 0.74
+    assert report.violating_flagged >= 46
     assert report.false_positive_rate <= 0.067
 
 
 @pytest.mark.parametrize(
     ("path", "lawful", "recall", "flagged", "false_positives"),
     [
-        (DATA_DIR / "holdout_v4.csv", 60, 0.92, 99, 3),
+        (DATA_DIR / "holdout_v4.csv", 60, 0.94, 99, 3),
         (DATA_DIR / "holdout_v5.csv", 60, 0.89, 98, 5),
-        (DATA_DIR / "holdout_v6.csv", 80, 0.80, 93, 4),
-        (DATA_DIR / "holdout_v7.csv", 80, 0.88, 96, 4),
-        (DATA_DIR / "holdout_v8.csv", 80, 0.83, 95, 4),
-        (DATA_DIR / "holdout_v9.csv", 80, 0.80, 98, 1),
-        (DATA_DIR / "holdout_v10.csv", 80, 0.85, 96, 5),
-        (DATA_DIR / "holdout_v11.csv", 80, 0.86, 97, 4),
-        (DATA_DIR / "holdout_v12.csv", 80, 0.85, 99, 10),
+        (DATA_DIR / "holdout_v6.csv", 80, 0.78, 91, 3),
+        (DATA_DIR / "holdout_v7.csv", 80, 0.89, 97, 4),
+        (DATA_DIR / "holdout_v8.csv", 80, 0.85, 96, 4),
+        (DATA_DIR / "holdout_v9.csv", 80, 0.80, 97, 1),
+        (DATA_DIR / "holdout_v10.csv", 80, 0.84, 97, 5),
+        (DATA_DIR / "holdout_v11.csv", 80, 0.86, 97, 5),
+        (DATA_DIR / "holdout_v12.csv", 80, 0.84, 99, 8),
         (DATA_DIR / "holdout_v13.csv", 80, 0.80, 98, 3),
-        (DATA_DIR / "holdout_v14.csv", 80, 0.74, 92, 5),
-        (DATA_DIR / "holdout_v15.csv", 80, 0.82, 100, 7),
+        (DATA_DIR / "holdout_v14.csv", 80, 0.75, 95, 4),
+        (DATA_DIR / "holdout_v15.csv", 80, 0.81, 100, 6),
         (DATA_DIR / "holdout_v16.csv", 80, 0.78, 98, 4),
-        (DATA_DIR / "holdout_v17.csv", 79, 0.81, 96, 6),
-        (DATA_DIR / "holdout_v18.csv", 80, 0.82, 97, 2),
+        (DATA_DIR / "holdout_v17.csv", 79, 0.82, 95, 6),
+        (DATA_DIR / "holdout_v18.csv", 80, 0.84, 98, 2),
     ],
     ids=[f"holdout_v{number}" for number in range(4, 19)],
 )
