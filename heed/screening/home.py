@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from heed.core.roles import has_permission
 from heed.screening import selectors
-from heed.screening.models import OutgoingMessage
 
 
 def widgets(user: Any) -> list[dict[str, Any]]:
@@ -24,18 +23,13 @@ def widgets(user: Any) -> list[dict[str, Any]]:
             }
         )
     if has_permission(user, "messages.send"):
-        stopped = (
-            OutgoingMessage.Status.HELD_REVIEW,
-            OutgoingMessage.Status.REJECTED,
-            OutgoingMessage.Status.BLOCKED_CONTENT,
-        )
         found.append(
             {
                 "label": _("Your messages held or stopped"),
-                "value": selectors.messages_for_user(user, mine=True)
-                .filter(status__in=stopped)
-                .count(),
-                "url": reverse("screening:messages") + "?mine=on",
+                "value": selectors.messages_for_user(
+                    user, mine=True, status=selectors.NOT_SENT
+                ).count(),
+                "url": reverse("screening:messages") + f"?mine=on&status={selectors.NOT_SENT}",
             }
         )
     return found

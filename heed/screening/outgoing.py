@@ -31,13 +31,23 @@ REGIONS: tuple[str, ...] = ("any", "CN", "US", "UK")
 OPT_OUT = re.compile(r"\bstop\b|opt[\s-]?out|unsubscribe|退订|回复\s*td", re.IGNORECASE)
 
 # The limited-content voicemail (Reg F 1006.2(j)) may not say or hint that it is about a debt:
-# no amount, no "debt", "payment" or "collections" (not even in the firm's name).
+# no amount, no "debt", "payment", "bill" or "collections" (not even in the firm's name).
 VOICEMAIL_DEBT_WORDS = re.compile(
     r"\b(debts?|owe[sd]?|owing|overdue|past[\s-]due|arrears|balances?|collect\w*|payments?|"
-    r"pay|amounts?|loans?|credit|accounts?|default\w*)\b|[$£€¥]\s*\d|\d\s*(dollars|pounds)\b|"
-    r"欠|债|債|逾期|催收|还款|還款|金额|金額|贷款|貸款|借款|账单|賬單|余额|餘額|账户|賬戶|\d\s*元",
+    r"pay(ing|able)?|amounts?|loans?|credit\w*|accounts?|default\w*|bills?|billing|due|"
+    r"outstanding|settle\w*|instal+ments?|repay\w*|finance|lending|lender|recover\w*|"
+    r"usd|gbp|cny|rmb|eur|dollars?|pounds?|quid|bucks)\b|[$£€¥]\s*\d|"
+    r"欠|债|債|逾期|催收|还款|還款|付款|支付|缴费|繳費|金额|金額|贷款|貸款|借款|账单|賬單|"
+    r"余额|餘額|账户|賬戶|到期|结清|結清|分期|贷后|貸後|\d\s*(元|块)",
     re.IGNORECASE,
 )
+
+
+def voicemail_debt_word(text: str) -> str:
+    """The first word of ``text`` that says or hints that a voicemail is about a debt ("")."""
+    found = VOICEMAIL_DEBT_WORDS.search(text)
+    return found.group(0) if found else ""
+
 
 # The longest text a message of each channel may carry (rendered): an SMS of more than about
 # six segments is no longer a text message, and nothing we send is longer than a long letter.
@@ -104,11 +114,22 @@ def _formatted_placeholders(body: str) -> list[str]:
     ]
 
 
+# Channels whose messages have a subject line: an SMS, voicemail or IM carries the text alone.
+SUBJECT_CHANNELS = frozenset({"email", "letter"})
+
+
 def template_problems(
-    *, body: str, channel: str, audience: str, region: str
+    *, body: str, channel: str, audience: str, region: str, subject: str = ""
 ) -> dict[str, list[str]]:
-    """Field → reasons the template may not be saved as it is (empty when it may)."""
+    """Field → reasons the template may not be saved as it is (empty when it may). Placeholders
+    are checked in the subject and the text; what must be said (an opt-out line) and what may
+    not (a voicemail naming the debt) in the text the debtor receives."""
     problems: dict[str, list[str]] = {}
+    if subject.strip() and channel not in SUBJECT_CHANNELS:
+        problems["subject"] = [
+            _("Only e-mails and letters have a subject: this channel sends the text alone.")
+        ]
+    text, body = body, f"{subject}\n{body}" if subject else body
     try:
         used = placeholders_in(body)
     except ValueError:
@@ -139,7 +160,7 @@ def template_problems(
                 _("A voicemail is the limited-content message: only %(allowed)s.")
                 % {"allowed": ", ".join(sorted(VOICEMAIL_PLACEHOLDERS))}
             )
-        word = VOICEMAIL_DEBT_WORDS.search(render(body, dict.fromkeys(PLACEHOLDERS, " ")))
+        word = voicemail_debt_word(render(body, dict.fromkeys(PLACEHOLDERS, " ")))
         if word:
             problems.setdefault("body", []).append(
                 _(
@@ -147,10 +168,10 @@ def template_problems(
                     "is about a debt (found «%(word)s»). Leave a name, the collector id and a "
                     "call-back number."
                 )
-                % {"word": word.group(0)}
+                % {"word": word}
             )
     # A template of any region can be used on a US account too.
-    if region in ("US", "any") and channel in ("sms", "email") and not OPT_OUT.search(body):
+    if region in ("US", "any") and channel in ("sms", "email") and not OPT_OUT.search(text):
         problems.setdefault("body", []).append(
             _('US text and e-mail templates must say how to opt out (e.g. "Reply STOP").')
             if region == "US"
@@ -160,7 +181,7 @@ def template_problems(
             )
         )
     limit = MAX_LENGTH.get(channel)
-    if limit is not None and len(body) > limit:
+    if limit is not None and len(body) > limit:  # the subject and the text
         problems.setdefault("body", []).append(
             _("Too long for this channel: %(length)d characters, at most %(limit)d.")
             % {"length": len(body), "limit": limit}

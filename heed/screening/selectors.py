@@ -314,6 +314,10 @@ def can_see_message_log(user: Any) -> bool:
     )
 
 
+# A message-log filter: every message that did not go out (held, stopped, refused, failed).
+NOT_SENT = "not_sent"
+
+
 def messages_for_user(
     user: Any, *, status: str = "", mine: bool = False, account_ref: str = ""
 ) -> Any:
@@ -326,7 +330,9 @@ def messages_for_user(
     messages = OutgoingMessage.objects.filter(
         account_id__in=Account.objects.for_user(user).values("pk")
     )
-    if status:
+    if status == NOT_SENT:
+        messages = messages.exclude(status=OutgoingMessage.Status.SENT)
+    elif status:
         messages = messages.filter(status=status)
     if mine:
         messages = messages.filter(sent_by=user)

@@ -262,7 +262,8 @@ def _new_version(
     *, actor: Any, template: MessageTemplate, number: int, subject: str, body: str
 ) -> TemplateVersion:
     problems = outgoing.template_problems(
-        body=f"{subject}\n{body}",
+        body=body,
+        subject=subject,
         channel=template.channel,
         audience=template.audience,
         region=template.region,
@@ -502,6 +503,14 @@ def _checked_message(
             raise ApplicationError(
                 _("Choose a channel."), "invalid", fields={"channel": [_("Unknown channel.")]}
             )
+        word = outgoing.voicemail_debt_word(text) if channel == "voicemail" else ""
+        if word:
+            reason = _(
+                "A voicemail is the limited-content message: it may not say or hint that it "
+                "is about a debt (found «%(word)s»). Leave a name, the collector id and a "
+                "call-back number."
+            ) % {"word": word}
+            raise ApplicationError(reason, "voicemail_content", fields={"text": [reason]})
         subject, body, language = "", text, None
     else:
         if not template_version.is_usable:
@@ -675,6 +684,19 @@ def message_send(
             if earlier.account_id != account.pk:
                 raise Conflict(
                     _("This request key was already used for a message to another account."),
+                    "request_key_reused",
+                )
+            same = (
+                earlier.contact_point_id == getattr(contact_point, "pk", None)
+                and earlier.template_version_id == getattr(template_version, "pk", None)
+                and (
+                    template_version is not None
+                    or (earlier.body, earlier.channel) == (text, channel)
+                )
+            )
+            if not same:
+                raise Conflict(
+                    _("This request key was already used for a different message."),
                     "request_key_reused",
                 )
             return earlier

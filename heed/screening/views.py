@@ -39,6 +39,7 @@ from heed.screening.models import (
     TEMPLATE_CHANNEL_CHOICES,
     LexiconChange,
     OutgoingMessage,
+    TemplateVersion,
 )
 from heed.web.views import permission_required
 
@@ -401,6 +402,11 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "can_manage": can_manage,
             "can_approve": has_permission(request.user, "compliance.approve"),
+            # Drafts older than the approved version can only be rejected.
+            "approved_number": template.versions.filter(status=TemplateVersion.Status.APPROVED)
+            .values_list("number", flat=True)
+            .first()
+            or 0,
         },
     )
 
@@ -517,6 +523,8 @@ def send(request: HttpRequest, account_pk: int) -> HttpResponse:
         "form": form,
         "sent": sent,
         "can_free_text": can_free_text,
+        "has_points": bool(points),
+        "can_add_contact": has_permission(request.user, "portfolio.import"),
         "recent": selectors.outgoing_for_account(account)[:20],
     }
     return render(request, "screening/send.html", context)
@@ -591,6 +599,7 @@ class MessageFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [  # type: ignore[attr-defined]
             ("", gettext_lazy("Any status")),
+            (selectors.NOT_SENT, gettext_lazy("Not sent (held, stopped or failed)")),
             *OutgoingMessage.Status.choices,
         ]
 

@@ -448,3 +448,143 @@ def test_a_print_run_lists_the_accounts_its_template_does_not_fit(
     [unfit] = result["invalid_accounts"]
     assert unfit["account"] == abroad.external_ref
     assert "jurisdiction" in unfit["reason"]
+
+
+# --- Found by a second audit ---------------------------------------------------------------------
+
+
+def test_a_text_message_has_no_subject_and_its_opt_out_must_be_in_the_text() -> None:
+    problems = outgoing.template_problems(
+        subject="Reply STOP to opt out",
+        body="Hello {debtor_name}, {amount} is due.",
+        channel="sms",
+        audience="debtor",
+        region="US",
+    )
+    assert "Only e-mails and letters have a subject" in problems["subject"][0]
+    assert "opt out" in problems["body"][0]  # a subject is not sent with a text message
+    email = outgoing.template_problems(
+        subject="Your account",
+        body="Hello {debtor_name}, {amount} is due. Reply STOP to opt out.",
+        channel="email",
+        audience="debtor",
+        region="US",
+    )
+    assert email == {}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "This is {collector_id} about your bill that is due. Call {callback_number}.",
+        "我是{collector_id}，请尽快付款，回电{callback_number}。",
+        "This is {collector_id}, call {callback_number} to settle the outstanding 500 USD.",
+    ],
+)
+def test_more_voicemail_wording_that_hints_at_a_debt_is_refused(body: str) -> None:
+    problems = outgoing.template_problems(
+        body=body, channel="voicemail", audience="debtor", region="US"
+    )
+    assert "may not say or hint that it is about a debt" in problems["body"][-1]
+
+
+def test_a_free_text_voicemail_is_the_limited_content_message_too(
+    people: dict[str, Any], outbox: Path, packs_active: None
+) -> None:
+    account = AccountFactory(assigned_team=people["lead"].team)
+    phone = make_contact_point(account.debtor, "+8613812341234")
+    with pytest.raises(ApplicationError) as caught:
+        services.message_send(
+            actor=people["lead"],
+            account=account,
+            contact_point=phone,
+            text="This is Liberty Lending collections about your debt of $1,500.",
+            channel="voicemail",
+            at=MORNING,
+        )
+    assert caught.value.code == "voicemail_content"
+    assert "text" in caught.value.fields
+    assert not OutgoingMessage.objects.exists()
+
+
+def test_a_request_key_reused_for_a_different_message_is_refused(
+    people: dict[str, Any], outbox: Path, packs_active: None
+) -> None:
+    account = AccountFactory(assigned_team=people["lead"].team)
+    phone = make_contact_point(account.debtor, "+8613812341234")
+
+    def send(text: str) -> OutgoingMessage:
+        return services.message_send(
+            actor=people["lead"],
+            account=account,
+            contact_point=phone,
+            text=text,
+            channel="sms",
+            at=MORNING,
+            request_key="key-1",
+        )
+
+    send("您好，请查收账单。")
+    with pytest.raises(Conflict) as caught:
+        send("您好，这是另一条消息。")
+    assert caught.value.code == "request_key_reused"
+    assert OutgoingMessage.objects.count() == 1
+
+
+def test_the_send_page_says_what_to_do_when_there_is_no_contact_point(
+    people: dict[str, Any], client_for: Callable[..., Client]
+) -> None:
+    account = AccountFactory(assigned_team=people["lead"].team)
+    page = client_for(people["lead"]).get(f"/screening/send/{account.pk}/").content.decode()
+    assert 'id="no-contact-points"' in page
+    assert "A data manager can add one" in page
+    # Live screening also runs on pasted text, not only on key presses.
+    assert 'hx-trigger="input changed delay:500ms"' in page
+
+
+def test_an_out_of_date_draft_offers_no_approve_button(
+    people: dict[str, Any], client_for: Callable[..., Client]
+) -> None:
+    first = sms_template(people, "{debtor_name}您好，第一版。")
+    older = services.template_version_create(
+        actor=people["author"], template=first.template, body="{debtor_name}您好，第二版。"
+    )
+    newer = services.template_version_create(
+        actor=people["author"], template=first.template, body="{debtor_name}您好，第三版。"
+    )
+    page = client_for(people["approver"]).get(f"/screening/templates/{first.template_id}/")
+    html = page.content.decode()
+    assert f"/screening/templates/versions/{older.pk}/approve/" in html  # v2 is still newest
+    services.template_version_approve(actor=people["approver"], version=newer)
+    html = (
+        client_for(people["approver"])
+        .get(f"/screening/templates/{first.template_id}/")
+        .content.decode()
+    )
+    assert f"/screening/templates/versions/{older.pk}/approve/" not in html
+    assert f"/screening/templates/versions/{older.pk}/reject/" in html
+    assert "Out of date" in html
+
+
+def test_the_home_tile_counts_every_message_that_did_not_go_out(
+    people: dict[str, Any], client_for: Callable[..., Client]
+) -> None:
+    from heed.screening import home
+
+    account = AccountFactory(assigned_team=people["lead"].team)
+    for status in ("held_review", "rejected", "blocked_content", "blocked_gateway", "failed"):
+        OutgoingMessage.objects.create(
+            account=account,
+            channel="sms",
+            body=status,
+            status=status,
+            screening_verdict="pass",
+            sent_by=people["lead"],
+            reviewed_by=people["approver"] if status == "rejected" else None,
+        )
+    tiles = {str(tile["label"]): tile for tile in home.widgets(people["lead"])}
+    tile = tiles["Your messages held or stopped"]
+    assert tile["value"] == 5  # refusals by the gateway and failed sends too
+    page = client_for(people["lead"]).get(tile["url"]).content.decode()
+    for status in ("held_review", "rejected", "blocked_content", "blocked_gateway", "failed"):
+        assert f'data-status="{status}"' in page
