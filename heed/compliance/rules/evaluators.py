@@ -453,6 +453,17 @@ def cooldown_after(rule: Rule, situation: Situation) -> Check:
 # preferences and holds: US-08, US-12, US-19, UK-11, UK-12, UK-14, UK-15
 
 
+# A channel's name in the two languages of a decision's reasons.
+CHANNEL_WORDS: dict[str, tuple[str, str]] = {
+    "call": ("call", "电话"),
+    "sms": ("SMS", "短信"),
+    "email": ("e-mail", "电子邮件"),
+    "letter": ("letter", "信函"),
+    "visit": ("visit", "上门"),
+    "im": ("instant messaging", "即时通讯"),
+}
+
+
 @evaluator("opt_out")
 def opt_out(rule: Rule, situation: Situation) -> Check:
     """Honour an opt-out of a medium or of one number/address (US-08, UK-01)."""
@@ -466,8 +477,9 @@ def opt_out(rule: Rule, situation: Situation) -> Check:
     point_out = bool(proposed.to) and proposed.to in prefs.opted_out_to
     if not (channel_out or point_out):
         return Check(passed=True)
-    what_en = f"the {proposed.channel} channel" if channel_out else "this number or address"
-    what_zh = f"{proposed.channel} 渠道" if channel_out else "该号码或地址"
+    en, zh = CHANNEL_WORDS.get(proposed.channel, (proposed.channel, proposed.channel))
+    what_en = f"the {en} channel" if channel_out else "this number or address"
+    what_zh = f"{zh}渠道" if channel_out else "该号码或地址"
     return Check(
         passed=False,
         counters={"opted_out": proposed.channel if channel_out else proposed.to},

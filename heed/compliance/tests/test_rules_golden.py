@@ -596,6 +596,12 @@ def test_us08_sms_opt_out_blocks_sms_not_calls() -> None:
     )
     assert rules_of(sms) == [("US-08", "block")]
     assert sms.next_allowed_at is None
+    # The reason names the channel in words, in both languages.
+    [reason] = sms.reasons
+    assert (reason.message_en, reason.message_zh) == (
+        "The person opted out of the SMS channel.",
+        "当事人已拒绝通过短信渠道联系。",
+    )
     assert simulate(
         body(
             "US-NY",
