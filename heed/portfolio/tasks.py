@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from heed.portfolio.importer import ImportOptions, run_import
@@ -38,11 +40,26 @@ def _import(run: TaskRun) -> dict[str, Any]:
         raise
     summary = result.as_dict()
     summary["placement_id"] = placement.pk
-    summary["message"] = (
-        f"{result.status}: {result.created} created, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.rows_rejected} rows rejected"
+    summary["message"] = import_summary(
+        result, language=getattr(placement.imported_by, "language", "")
     )
     return summary
+
+
+def import_summary(result: Any, *, language: str = "") -> str:
+    """The run's one-line outcome, in the language of whoever started the import."""
+    statuses = dict(Placement.Status.choices)
+    with translation.override(language or translation.get_language()):
+        return _(
+            "%(status)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+            "%(rejected)d rows rejected"
+        ) % {
+            "status": statuses.get(result.status, result.status),
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "rejected": result.rows_rejected,
+        }
 
 
 @task()

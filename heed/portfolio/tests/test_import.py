@@ -355,3 +355,15 @@ def test_a_debug_run_does_not_keep_every_chunks_statements(
     logged = " ".join(q["sql"] for q in connection.queries_log)
     assert "portfolio_placement" in logged  # the log works: what came after the chunks is there
     assert "REF-0" not in logged  # and no chunk's lookup of 2 references stayed in it
+
+
+def test_the_import_summary_is_in_the_importers_language() -> None:
+    from types import SimpleNamespace
+
+    from heed.portfolio.tasks import import_summary
+
+    result = SimpleNamespace(status="completed", created=3, updated=0, unchanged=1, rows_rejected=2)
+    english = import_summary(result, language="en")
+    assert english == "Completed: 3 created, 0 updated, 1 unchanged, 2 rows rejected"
+    chinese = import_summary(result, language="zh-hans")
+    assert "新建 3" in chinese and "created" not in chinese
