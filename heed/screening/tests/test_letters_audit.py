@@ -26,17 +26,28 @@ from heed.portfolio.tests.factories import AccountFactory, DebtorFactory, make_c
 from heed.screening import services
 from heed.screening.letters import Letter, letters_document, letters_html, letters_pdf
 from heed.screening.models import OutgoingMessage
-from heed.screening.tests.test_letters import (  # noqa: F401  (fixtures)
-    MORNING,
-    approved_letter,
-    letter_account,
-    pdf_text,
-    people,
-    var_dir,
-)
+from heed.screening.tests.test_letters import MORNING, approved_letter, letter_account, pdf_text
 from heed.tasks.models import TaskRun
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(make_user: Callable[..., Any]) -> dict[str, Any]:
+    return {
+        "author": make_user(Role.COMPLIANCE_OFFICER),
+        "approver": make_user(Role.COMPLIANCE_OFFICER),
+        "collector": make_user(Role.COLLECTOR),
+        "other_collector": make_user(Role.COLLECTOR),
+    }
+
+
+@pytest.fixture
+def var_dir(settings: Any, tmp_path: Path) -> Path:
+    settings.VAR_DIR = tmp_path
+    settings.HEED_MESSAGE_ADAPTER = "file"
+    return tmp_path
+
 
 LONG_TOKEN = "https://pay.example.com/r/" + "A1b2C3d4E5" * 17 + "Z" * 4  # 200 characters
 
@@ -91,7 +102,11 @@ def test_print_run_letter_goes_to_the_corrected_address(
     corrected = make_contact_point(account.debtor, "上海市静安区南京西路2号", kind="postal")
     run = TaskRun.objects.create(
         kind=services.LETTER_BATCH_KIND,
-        params={"template_version": version.pk, "accounts": [account.pk], "at": MORNING.isoformat()},
+        params={
+            "template_version": version.pk,
+            "accounts": [account.pk],
+            "at": MORNING.isoformat(),
+        },
         created_by=people["collector"],
     )
     assert services.letter_batch_run(run)["letters"] == 1
