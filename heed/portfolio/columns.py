@@ -21,6 +21,7 @@ STANDARD_COLUMNS: list[str] = [
     "address",
     "city",
     "region",
+    "postcode",  # optional: the postal code / ZIP of the address (letters need it)
     "country",
     "language",
     "emergency_contact_name",
@@ -131,6 +132,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "city": ("城市", "市", "所在城市", "town"),
     "region": ("省份", "省", "地区", "州", "state", "province", "county"),
+    "postcode": (
+        "邮编",
+        "邮政编码",
+        "postalcode",
+        "zip",
+        "zipcode",
+        "postcode",
+    ),
     "country": ("国家", "国家地区", "countrycode"),
     "language": ("语言", "首选语言", "preferredlanguage"),
     "emergency_contact_name": (

@@ -97,6 +97,13 @@ BUILTIN_ALIASES: dict[str, str] = {
     "家庭住址": "address",
     "城市": "city",
     "省份": "region",
+    "邮编": "postcode",
+    "邮政编码": "postcode",
+    "zip": "postcode",
+    "zip code": "postcode",
+    "zipcode": "postcode",
+    "postal code": "postcode",
+    "post code": "postcode",
     "国家": "country",
     "语言": "language",
     "紧急联系人": "emergency_contact_name",
@@ -127,6 +134,7 @@ REASONS: dict[str, Any] = {
 }
 
 CHUNK_ROWS = 2000
+POSTCODE_MAX_LENGTH = 20
 MAX_STORED_ERRORS = 100_000
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SEP_DATE = re.compile(r"^(\d{4})[/.年-](\d{1,2})[/.月-](\d{1,2})日?$")
@@ -549,15 +557,29 @@ def prepare_row(
     address = pii.address_normalise(get("address", ""))
     addr_token = cipher.encrypt(address, ctx.purpose_addr) if address else ""
     addr_masked = pii.mask_address(address) if address else ""
+    postcode = get("postcode", "")
+    if len(postcode) > POSTCODE_MAX_LENGTH:
+        fail("postcode", postcode, "too_long", max=POSTCODE_MAX_LENGTH)
+        postcode = ""
     if address:
         # The debtor's postal address as a contact point too: letters go to contact points
-        # (the gateway checks each one: opt-outs, holds, validity).
+        # (the gateway checks each one: opt-outs, holds, validity). The letter prints this
+        # value, so it is the whole address in the country's order (city, region, postcode
+        # included), its line breaks kept; the debtor's own address fields stay as imported.
+        postal = pii.postal_address(
+            country=country,
+            street=get("address", ""),
+            city=get("city", ""),
+            region=get("region", ""),
+            postcode=postcode,
+        )
+        postal_index = pii.address_normalise(postal)
         contacts.append(
             (
                 "postal",
-                cipher.encrypt(address, ctx.purpose_contact),
-                cipher.index(address, pii.INDEX_POSTAL),
-                pii.mask_contact("postal", address),
+                cipher.encrypt(postal, ctx.purpose_contact),
+                cipher.index(postal_index, pii.INDEX_POSTAL),
+                pii.mask_contact("postal", postal_index),
                 "",
                 "[]",
                 "debtor",
@@ -1376,6 +1398,7 @@ def template_csv() -> str:
             "北京市朝阳区建国路88号",
             "北京",
             "北京市",
+            "100020",
             "CN",
             "zh",
             "李娜",

@@ -251,6 +251,83 @@ def address_normalise(value: str) -> str:
     return " ".join(value.split())
 
 
+def postal_lines(value: str) -> str:
+    """A postal address as written, line by line: spaces collapsed within each line, blank lines
+    dropped, the line breaks kept (a letter prints them; the blind index uses
+    :func:`address_normalise`, so the same address on one line or several is one address)."""
+    lines = (" ".join(line.split()) for line in value.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+# Chinese administrative suffixes: "广东省" is named "广东" in many written addresses.
+_CN_ADMIN_SUFFIXES = (
+    "特别行政区",
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "自治区",
+    "自治州",
+    "地区",
+    "省",
+    "市",
+    "盟",
+)
+
+
+def _cn_mentions(address: str, part: str) -> bool:
+    if part in address:
+        return True
+    for suffix in _CN_ADMIN_SUFFIXES:
+        if part.endswith(suffix) and len(part) - len(suffix) >= 2:
+            return part[: -len(suffix)] in address
+    return False
+
+
+def _western_mentions(address: str, part: str) -> bool:
+    """``part`` (a city, state or county) already written as a component of ``address``: after
+    a comma or at the start of a line, not inside a street name ("York" in "New York Ave")."""
+    pattern = r"(?:^|[,\n])\s*" + re.escape(part) + r"(?=\s|,|$)"
+    return re.search(pattern, address, re.IGNORECASE | re.MULTILINE) is not None
+
+
+def postal_address(
+    *, country: str, street: str, city: str = "", region: str = "", postcode: str = ""
+) -> str:
+    """A full postal address in the local order, for printing on a letter.
+
+    China (GB/T 2260 order, largest first): the address as written, prefixed by the
+    province/region and city only when the address does not already name them. United States
+    (USPS Publication 28): the street line(s), then "City, ST ZIP" on the last line. United
+    Kingdom and elsewhere (Royal Mail): the street line(s), then the post town, the county and
+    the postcode, each on its own line. A part the address already names is not repeated.
+    """
+    text = postal_lines(street)
+    if not text:
+        return ""
+    city, region, postcode = (" ".join(part.split()) for part in (city, region, postcode))
+    if country.upper() == "CN":
+        prefix = ""
+        for part in (region, city):
+            if part and not _cn_mentions(prefix + text, part):
+                prefix += part
+        return prefix + text
+    compact = re.sub(r"\s", "", text).upper()
+    if postcode and re.sub(r"\s", "", postcode).upper() in compact:
+        postcode = ""
+    if city and _western_mentions(text, city):
+        city = ""
+    if region and _western_mentions(text, region):
+        region = ""
+    if country.upper() == "US":
+        last = city
+        if region:
+            last = f"{last}, {region}" if last else region
+        if postcode:
+            last = f"{last} {postcode}" if last else postcode
+        return "\n".join(line for line in (text, last) if line)
+    return "\n".join(line for line in (text, city, region, postcode) if line)
+
+
 def mask_address(value: str) -> str:
     """Keep the opening (province/city or street number area), hide the rest."""
     text = address_normalise(value)

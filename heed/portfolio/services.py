@@ -394,10 +394,13 @@ def contact_point_add(
         info = pii.parse_phone(value, region)
         if info:
             zones, phone_region = info.timezones, info.region
+    # A postal address keeps the lines it was typed on (a letter prints them); the index and
+    # the masked form use the one-line form, so the same address either way is one address.
+    stored = pii.postal_lines(value) if kind == ContactPoint.Kind.POSTAL else normalised
     point = ContactPoint.objects.create(
         debtor=debtor,
         kind=kind,
-        value=crypto.encrypt(normalised, pii.PURPOSE_CONTACT),
+        value=crypto.encrypt(stored, pii.PURPOSE_CONTACT),
         value_index=index,
         value_masked=pii.mask_contact(kind, normalised),
         phone_region=phone_region,

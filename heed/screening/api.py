@@ -399,9 +399,16 @@ class LetterBatchOut(Schema):
 
 
 @router.post("/screening/letter-batches", response={202: LetterBatchOut, **ERRORS})
-def letter_batch_start(request: HttpRequest, payload: LetterBatchIn) -> Any:
+def letter_batch_start(
+    request: HttpRequest,
+    payload: LetterBatchIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+) -> Any:
     """Start a print run (poll ``/api/v1/tasks/runs/{run}``; the PDF is downloaded from
-    ``/screening/letters/{run}/pdf/``). Every account must be in the caller's scope."""
+    ``/screening/letters/{run}/pdf/``). Every account must be in the caller's scope. With an
+    ``Idempotency-Key`` header (up to 64 characters), a retry with the same key returns the run
+    the first request started instead of starting another (409 if the key was used for a
+    different template or list of accounts)."""
     from heed.portfolio.selectors import account_get_for_user
 
     require(request, "messages.send")
@@ -426,5 +433,8 @@ def letter_batch_start(request: HttpRequest, payload: LetterBatchIn) -> Any:
             status=404,
         )
     return 202, services.letter_batch_start(
-        actor=request.user, template_version=version, accounts=accounts
+        actor=request.user,
+        template_version=version,
+        accounts=accounts,
+        request_key=idempotency_key,
     )

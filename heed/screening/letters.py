@@ -33,16 +33,25 @@ class Letter:
 
 
 def letters_html(letters: list[Letter]) -> str:
-    """The HTML of a print run (escaped by the template engine: bodies are plain text)."""
+    """The HTML of a print run (escaped by the template engine: bodies are plain text). The
+    address is printed on the lines it was written on."""
     return render_to_string(
         "screening/letter.html",
         {
             "letters": [
-                {"letter": letter, "paragraphs": [p for p in letter.body.split("\n") if p.strip()]}
+                {
+                    "letter": letter,
+                    "address_lines": _lines(letter.address),
+                    "paragraphs": _lines(letter.body),
+                }
                 for letter in letters
             ]
         },
     )
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
 
 
 def letters_document(letters: list[Letter]) -> Any:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from heed.audit.services import record
 from heed.core.errors import ApplicationError, Conflict
@@ -985,6 +986,58 @@ def letter_pdf_alone(message: OutgoingMessage) -> bytes:
     return pdf
 
 
+def letter_run_pdf(*, actor: Any, run: Any) -> tuple[bytes, int, int]:
+    """The PDF of a finished print run for ``actor`` (the run from a scoped lookup): the bytes,
+    how many letters it holds and how many were left out.
+
+    Every letter's account is checked against the actor's scope *now*: an account reassigned to
+    another team since the run is no longer theirs to see. Then the PDF is laid out again from
+    the letters still in scope, in the run's order, and the others are left out — rather than
+    refused: the person who started the run still needs to print and post the letters of their
+    own accounts, and the new owner of a moved account sees its letter on that account.
+    NotFound when no letter is left (or the run has no PDF)."""
+    from heed.core.errors import NotFound
+    from heed.portfolio.models import Account
+    from heed.portfolio.selectors import contact_point_plain_value
+
+    name = (run.result or {}).get("file") or ""
+    if not name:
+        raise NotFound()
+    path = letters.letter_path(name)
+    sent = list(
+        OutgoingMessage.objects.filter(
+            channel="letter", adapter=LETTER_BATCH_ADAPTER, adapter_reference=name
+        )
+        .select_related(
+            "account__creditor", "account__debtor", "contact_point", "template_version__template"
+        )
+        .order_by("created_at", "id")
+    )
+    in_scope = set(
+        Account.objects.for_user(actor)
+        .filter(pk__in={message.account_id for message in sent})
+        .values_list("pk", flat=True)
+    )
+    kept = [message for message in sent if message.account_id in in_scope]
+    left_out = len(sent) - len(kept)
+    if not kept or not path.exists():
+        raise NotFound()
+    if not left_out:
+        return path.read_bytes(), len(kept), 0
+    pdf, _pages = letters.letters_pdf(
+        [
+            _letter_for(
+                message,
+                address=contact_point_plain_value(message.contact_point),
+                date=timezone.localdate(message.created_at),
+            )
+            for message in kept
+            if message.contact_point is not None
+        ]
+    )
+    return pdf, len(kept), left_out
+
+
 def _letter_version(version: TemplateVersion) -> None:
     if not version.is_usable:
         raise ApplicationError(_("This template version is not approved."), "template_not_approved")
@@ -998,17 +1051,59 @@ def _letter_version(version: TemplateVersion) -> None:
 
 @transaction.atomic
 def letter_batch_start(
-    *, actor: Any, template_version: TemplateVersion, accounts: list[Any], at: Any = None
+    *,
+    actor: Any,
+    template_version: TemplateVersion,
+    accounts: list[Any],
+    at: Any = None,
+    request_key: str = "",
 ) -> Any:
     """Start a print run: every account's letter is rendered, screened and asked of the gateway
     in a background task; the allowed ones become one combined PDF. ``accounts`` must come from
-    scoped lookups (the task looks each one up again in the actor's scope)."""
+    scoped lookups (the task looks each one up again in the actor's scope).
+
+    ``request_key`` (the Letters form's one-time token, an API ``Idempotency-Key``) makes a
+    repeated request — a double click, a client's retry — return the run the first one started
+    instead of starting another: the same letters are never sent twice. The key is kept in the
+    run's parameters; requests of one user wait for each other on the user's row, so two at
+    once cannot both miss it (SQLite writers are serialised anyway: IMMEDIATE transactions)."""
+    from django.contrib.auth import get_user_model
+
     from heed.screening.tasks import letter_batch_task
+    from heed.tasks.models import TaskRun
     from heed.tasks.services import task_run_start
 
     _require(actor, "messages.send")
-    _letter_version(template_version)
+    key = request_key.strip()
+    if len(key) > REQUEST_KEY_MAX_LENGTH:
+        raise ApplicationError(
+            _("The request key is too long (at most %(limit)d characters).")
+            % {"limit": REQUEST_KEY_MAX_LENGTH},
+            "invalid",
+            fields={"request_key": [_("Too long.")]},
+        )
     ids = list(dict.fromkeys(account.pk for account in accounts))
+    if key:
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+        earlier = (
+            TaskRun.objects.filter(
+                kind=LETTER_BATCH_KIND, created_by_id=actor.pk, params__request_key=key
+            )
+            .order_by("created_at")
+            .first()
+        )
+        if earlier is not None:
+            same = (
+                earlier.params.get("template_version") == template_version.pk
+                and earlier.params.get("accounts") == ids
+            )
+            if not same:
+                raise Conflict(
+                    _("This request key was already used for another print run."),
+                    "request_key_reused",
+                )
+            return earlier
+    _letter_version(template_version)
     if not ids or len(ids) > LETTER_BATCH_MAX:
         raise ApplicationError(
             _("Choose between 1 and %(max)d accounts.") % {"max": LETTER_BATCH_MAX},
@@ -1019,14 +1114,17 @@ def letter_batch_start(
                 ]
             },
         )
+    params: dict[str, Any] = {
+        "template_version": template_version.pk,
+        "accounts": ids,
+        "at": at.isoformat() if at is not None else None,
+    }
+    if key:
+        params["request_key"] = key
     run = task_run_start(
         actor=actor,
         kind=LETTER_BATCH_KIND,
-        params={
-            "template_version": template_version.pk,
-            "accounts": ids,
-            "at": at.isoformat() if at is not None else None,
-        },
+        params=params,
         enqueue=lambda run_id: letter_batch_task.enqueue(run_id),
     )
     record(
@@ -1039,12 +1137,14 @@ def letter_batch_start(
 
 
 def _debtor_postal_point(account: Any) -> Any:
+    """The debtor's newest valid postal address that is not opted out: an address added later
+    (a move, a correction) replaces the older ones on the letter."""
     from heed.portfolio.selectors import debtor_contact_points
 
     return (
         debtor_contact_points(account.debtor)
         .filter(kind="postal", party_role="debtor", is_valid=True, opted_out=False)
-        .order_by("id")
+        .order_by("-created_at", "-id")
         .first()
     )
 
@@ -1052,7 +1152,27 @@ def _debtor_postal_point(account: Any) -> Any:
 def letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
     """The work of a letter batch (called by the task): check every letter, render the allowed
     ones into one PDF, then mark them sent and record the contacts. A letter screening or the
-    gateway stops is stored with its reason and is not in the PDF."""
+    gateway stops is stored with its reason and is not in the PDF.
+
+    The task runs outside any request, so the run's texts (its summary, progress and the reasons
+    listed for accounts the template does not fit) are written in the language of the user who
+    started it: they read them on the run's page."""
+    language = getattr(run.created_by, "language", "") or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _letter_batch_run(run, progress=progress)
+
+
+def _letter_batch_summary(*, letters_count: int, pages: int, stopped: int) -> str:
+    return _("%(letters)s on %(pages)s; %(stopped)s") % {
+        "letters": ngettext("%(count)d letter", "%(count)d letters", letters_count)
+        % {"count": letters_count},
+        "pages": ngettext("%(count)d page", "%(count)d pages", pages) % {"count": pages},
+        "stopped": ngettext("%(count)d not sent", "%(count)d not sent", stopped)
+        % {"count": stopped},
+    }
+
+
+def _letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
     import datetime as dt
     from collections import Counter
 
@@ -1105,7 +1225,11 @@ def letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
     name, pages = "", 0
     if ready:
         if progress is not None:
-            progress(85, _("Rendering %(count)d letters") % {"count": len(ready)})
+            progress(
+                85,
+                ngettext("Rendering %(count)d letter", "Rendering %(count)d letters", len(ready))
+                % {"count": len(ready)},
+            )
         pdf, pages = letters.letters_pdf([letter for _message, letter in ready])
         name = f"letters-{run.pk}.pdf"
         letters.letter_path(name).write_bytes(pdf)
@@ -1129,9 +1253,7 @@ def letter_batch_run(run: Any, *, progress: Any = None) -> dict[str, Any]:
             "invalid_accounts": unfit,
         }
         record(action="letter.batch_finished", actor=actor, target=run, changes=summary)
-    summary["message"] = _("%(letters)d letters on %(pages)d pages; %(stopped)d not sent") % {
-        "letters": len(ready),
-        "pages": pages,
-        "stopped": len(ids) - len(ready),
-    }
+    summary["message"] = _letter_batch_summary(
+        letters_count=len(ready), pages=pages, stopped=len(ids) - len(ready)
+    )
     return summary

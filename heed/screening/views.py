@@ -648,6 +648,9 @@ class LetterBatchForm(forms.Form):
             "Account ids or creditor references, separated by spaces or commas."
         ),
     )
+    # One token per form shown: a second POST of the same form (a double click, a reload)
+    # returns the run the first one started (services.letter_batch_start's request_key).
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def __init__(self, *args: Any, versions: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -690,7 +693,9 @@ PRINT_RUNS_PAGE = 20
 @permission_required("messages.send")
 def letters(request: HttpRequest) -> HttpResponse:
     versions = selectors.usable_template_versions(channel="letter")
-    form = LetterBatchForm(request.POST or None, versions=versions)
+    form = LetterBatchForm(
+        request.POST or None, versions=versions, initial={"token": uuid.uuid4().hex}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         version = next(v for v in versions if str(v.pk) == data["template_version"])
@@ -703,11 +708,29 @@ def letters(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 run = services.letter_batch_start(
-                    actor=request.user, template_version=version, accounts=accounts
+                    actor=request.user,
+                    template_version=version,
+                    accounts=accounts,
+                    request_key=data["token"],
                 )
             except ApplicationError as exc:
-                _apply_error(form, exc)
+                if exc.code == "request_key_reused":
+                    # The browser's back button brought this form back after it started a run
+                    # and the choice was changed: say so, and let the next send start a new one.
+                    form.add_error(
+                        None,
+                        _(
+                            "This form already started a print run with other accounts or "
+                            "another template. Check them and start the print run again."
+                        ),
+                    )
+                    fresh = request.POST.copy()
+                    fresh["token"] = uuid.uuid4().hex
+                    form.data = fresh
+                else:
+                    _apply_error(form, exc)
             else:
+                # Post/redirect/get: reloading the run's page starts nothing.
                 return redirect("screening:letter_run", pk=run.pk)
     return render(
         request,
@@ -740,10 +763,6 @@ def letter_run(request: HttpRequest, pk: Any) -> HttpResponse:
     return render(request, template, {"run": run})
 
 
-def _pdf_response(path: Any) -> HttpResponse:
-    return _pdf_bytes_response(path.read_bytes(), path.name)
-
-
 def _pdf_bytes_response(pdf: bytes, name: str) -> HttpResponse:
     return HttpResponse(
         pdf,
@@ -754,38 +773,52 @@ def _pdf_bytes_response(pdf: bytes, name: str) -> HttpResponse:
 
 @permission_required("messages.send")
 def letter_run_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
-    """The combined PDF of a finished run, for the person who started it."""
+    """The combined PDF of a finished run, for the person who started it: only the letters of
+    accounts still in their scope (services.letter_run_pdf)."""
     from heed.audit.services import record
-    from heed.screening.letters import letter_path
 
     run = _letter_run_get(request, pk)
-    name = (run.result or {}).get("file") or ""
-    if run.status != run.Status.SUCCEEDED or not name:
+    if run.status != run.Status.SUCCEEDED:
         raise Http404()
-    path = letter_path(name)
-    if not path.exists():
-        raise Http404()
-    record(action="letter.batch_downloaded", actor=request.user, target=run)
-    return _pdf_response(path)
+    pdf, count, left_out = services.letter_run_pdf(actor=request.user, run=run)
+    record(
+        action="letter.batch_downloaded",
+        actor=request.user,
+        target=run,
+        changes={"letters": count, "left_out": left_out},
+    )
+    return _pdf_bytes_response(pdf, f"letters-{run.pk}.pdf")
 
 
-@permission_required("messages.send")
+@login_required
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """One sent letter's PDF; the account must be in the user's scope (same 404 otherwise)."""
+    """One sent letter's PDF, for whoever may send or review messages (the message log's
+    readers); the account must be in the user's scope (same 404 otherwise). Each download is
+    audited: the letter shows the debtor's full address."""
+    from heed.audit.services import record
+    from heed.core.errors import NotFound
     from heed.portfolio.selectors import account_get_for_user
     from heed.screening.letters import letter_path
     from heed.screening.models import OutgoingMessage
 
+    if not selectors.can_see_message_log(request.user):
+        return render(request, "web/forbidden.html", status=403)
     message = OutgoingMessage.objects.filter(
         pk=pk, channel="letter", status=OutgoingMessage.Status.SENT
     ).first()
     if message is None or not message.adapter_reference:
         raise Http404()
-    account_get_for_user(request.user, message.account_id)
+    try:
+        account_get_for_user(request.user, message.account_id)
+    except NotFound:
+        raise Http404() from None
     if message.adapter == services.LETTER_BATCH_ADAPTER:
         # Its print run's PDF holds other accounts' letters too: this one is laid out alone.
-        return _pdf_bytes_response(services.letter_pdf_alone(message), f"letter-{message.pk}.pdf")
-    path = letter_path(message.adapter_reference)
-    if not path.exists():
-        raise Http404()
-    return _pdf_response(path)
+        pdf = services.letter_pdf_alone(message)
+    else:
+        path = letter_path(message.adapter_reference)
+        if not path.exists():
+            raise Http404()
+        pdf = path.read_bytes()
+    record(action="letter.downloaded", actor=request.user, target=message)
+    return _pdf_bytes_response(pdf, f"letter-{message.pk}.pdf")

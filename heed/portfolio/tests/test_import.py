@@ -34,6 +34,7 @@ GOOD = {
     "address": "北京市朝阳区建国路88号",
     "city": "北京",
     "region": "北京市",
+    "postcode": "100020",
     "country": "CN",
     "language": "zh",
     "emergency_contact_name": "李娜",
@@ -204,13 +205,16 @@ def test_gb18030_file_with_chinese_headers(tmp_path: Path) -> None:
         "家庭住址",
         "城市",
         "省份",
+        "邮编",
         "国家",
         "语言",
         "紧急联系人",
         "紧急联系人电话",
         "紧急联系人关系",
     ]
-    path = write_csv(tmp_path / "gbk.csv", [GOOD], encoding="gb18030", header=header)
+    path = write_csv(
+        tmp_path / "gbk.csv", [{**GOOD, "postcode": "100020"}], encoding="gb18030", header=header
+    )
     _placement, result = do_import(creditor, path)
     assert (result.created, result.error_count) == (1, 0)
     assert Debtor.objects.get().full_name == "张伟"
@@ -367,3 +371,116 @@ def test_the_import_summary_is_in_the_importers_language() -> None:
     assert english == "Completed: 3 created, 0 updated, 1 unchanged, 2 rows rejected"
     chinese = import_summary(result, language="zh-hans")
     assert "新建 3" in chinese and "created" not in chinese
+
+
+# --- The postal contact point: the whole address, in the country's order --------------------
+
+US_ROW = {
+    **GOOD,
+    "external_ref": "US-1",
+    "currency": "USD",
+    "debtor_name": "Jo Bloggs",
+    "national_id": "",
+    "phone_1": "",
+    "email": "",
+    "address": "123 Main St\nApt 4",
+    "city": "Springfield",
+    "region": "IL",
+    "postcode": "62704",
+    "country": "US",
+    "language": "en",
+    "emergency_contact_name": "",
+    "emergency_contact_phone": "",
+    "emergency_contact_relation": "",
+}
+
+
+def _postal(debtor: Debtor) -> str:
+    point = ContactPoint.objects.get(debtor=debtor, kind="postal")
+    return contact_point_plain_value(point)
+
+
+def test_us_and_uk_letters_get_city_region_and_postcode(tmp_path: Path) -> None:
+    from heed.portfolio.selectors import debtor_plain_address
+
+    uk = {
+        **US_ROW,
+        "external_ref": "UK-1",
+        "currency": "GBP",
+        "debtor_name": "Ann Smith",
+        "address": "10 Downing Street",
+        "city": "London",
+        "region": "",
+        "postcode": "SW1A 2AA",
+        "country": "GB",
+    }
+    path = write_csv(tmp_path / "west.csv", [US_ROW, uk])
+    _placement, result = do_import(CreditorFactory(code="usl"), path)
+    assert (result.created, result.error_count) == (2, 0)
+    us_debtor = Debtor.objects.get(full_name="Jo Bloggs")
+    assert _postal(us_debtor) == "123 Main St\nApt 4\nSpringfield, IL 62704"
+    assert _postal(Debtor.objects.get(full_name="Ann Smith")) == (
+        "10 Downing Street\nLondon\nSW1A 2AA"
+    )
+    # The debtor's own address fields stay as imported.
+    assert (us_debtor.city, us_debtor.region) == ("Springfield", "IL")
+    assert debtor_plain_address(us_debtor) == "123 Main St Apt 4"
+
+
+def test_us_address_that_already_names_city_state_and_zip_is_not_repeated(
+    tmp_path: Path,
+) -> None:
+    row = {**US_ROW, "address": "123 Main St, Springfield, IL 62704"}
+    do_import(CreditorFactory(code="usl"), write_csv(tmp_path / "a.csv", [row]))
+    assert _postal(Debtor.objects.get()) == "123 Main St, Springfield, IL 62704"
+
+
+def test_chinese_address_is_prefixed_by_region_and_city_it_lacks(tmp_path: Path) -> None:
+    rows = [
+        {**GOOD, "address": "南山区科技园路1号", "city": "深圳市", "region": "广东省"},
+        {
+            **GOOD,
+            "external_ref": "LN-2",
+            "debtor_name": "李娜",
+            "national_id": "",
+            "phone_1": "13912345679",
+            "email": "",
+            "address": "广东深圳市福田区深南大道2号",
+            "city": "深圳",
+            "region": "广东省",
+        },
+    ]
+    do_import(CreditorFactory(code="cfc"), write_csv(tmp_path / "cn.csv", rows))
+    assert _postal(Debtor.objects.get(full_name="张伟")) == "广东省深圳市南山区科技园路1号"
+    assert _postal(Debtor.objects.get(full_name="李娜")) == "广东深圳市福田区深南大道2号"
+
+
+def test_postcode_column_is_optional_and_recognised_by_its_common_headers(
+    tmp_path: Path,
+) -> None:
+    from heed.portfolio.columns import suggest_columns
+    from heed.portfolio.importer import map_header, template_csv
+
+    assert "postcode" in STANDARD_COLUMNS
+    for header in ("邮编", "邮政编码", "ZIP", "Zip Code", "Postal Code", "postcode"):
+        assert map_header([header], None) == {"postcode": 0}, header
+        assert suggest_columns([header]) == {header: "postcode"}, header
+    rows = list(csv.reader(io.StringIO(template_csv())))
+    assert dict(zip(rows[0], rows[1], strict=True))["postcode"] == "100020"
+    # A file without the column imports as before.
+    columns = [c for c in STANDARD_COLUMNS if c != "postcode"]
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([columns, [US_ROW.get(c, "") for c in columns]])
+    path = tmp_path / "old.csv"
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    _placement, result = do_import(CreditorFactory(code="usl"), path)
+    assert (result.created, result.error_count) == (1, 0)
+    assert _postal(Debtor.objects.get()) == "123 Main St\nApt 4\nSpringfield, IL"
+
+
+def test_too_long_postcode_is_refused(tmp_path: Path) -> None:
+    row = {**US_ROW, "postcode": "6" * 21}
+    placement, result = do_import(CreditorFactory(code="usl"), write_csv(tmp_path / "a.csv", [row]))
+    assert result.rows_rejected == 1
+    error = PlacementRowError.objects.get(placement=placement)
+    assert (error.column, error.reason_code) == ("postcode", "too_long")

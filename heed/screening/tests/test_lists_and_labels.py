@@ -232,7 +232,10 @@ def test_reviewers_get_account_links_they_may_open(
     account_url = f"/portfolio/accounts/{sent_letter.account_id}/"
     assert f'href="{account_url}"' in html
     assert "/screening/send/" not in html  # they may not send: no link that answers 403
-    assert "/screening/letters/message/" not in html  # nor download letters
+    # They may read a sent letter as printed (each download audited): the link answers 200.
+    pdf_url = f"/screening/letters/message/{sent_letter.pk}/pdf/"
+    assert f'<a class="letter-pdf" href="{pdf_url}">PDF</a>' in html
+    assert client.get(pdf_url).status_code == 200
     assert client.get(account_url).status_code == 200
 
 
