@@ -644,6 +644,19 @@ def _letter_for(message: OutgoingMessage, *, address: str, date: Any = None) -> 
     )
 
 
+def _checked_request_key(raw: str) -> str:
+    """A request key (a form's token, an API ``Idempotency-Key``) as stored, or a refusal."""
+    key = raw.strip()
+    if len(key) > REQUEST_KEY_MAX_LENGTH:
+        raise ApplicationError(
+            _("The request key is too long (at most %(limit)d characters).")
+            % {"limit": REQUEST_KEY_MAX_LENGTH},
+            "invalid",
+            fields={"request_key": [_("Too long.")]},
+        )
+    return key
+
+
 @transaction.atomic
 def message_send(
     *,
@@ -667,14 +680,7 @@ def message_send(
     request — a double click, a reload, a client's retry — return the message the first one
     made instead of sending another: one request, one message, one contact.
     """
-    key = request_key.strip()
-    if len(key) > REQUEST_KEY_MAX_LENGTH:
-        raise ApplicationError(
-            _("The request key is too long (at most %(limit)d characters).")
-            % {"limit": REQUEST_KEY_MAX_LENGTH},
-            "invalid",
-            fields={"request_key": [_("Too long.")]},
-        )
+    key = _checked_request_key(request_key)
     if key:
         from heed.portfolio.models import Account
 
@@ -1074,14 +1080,7 @@ def letter_batch_start(
     from heed.tasks.services import task_run_start
 
     _require(actor, "messages.send")
-    key = request_key.strip()
-    if len(key) > REQUEST_KEY_MAX_LENGTH:
-        raise ApplicationError(
-            _("The request key is too long (at most %(limit)d characters).")
-            % {"limit": REQUEST_KEY_MAX_LENGTH},
-            "invalid",
-            fields={"request_key": [_("Too long.")]},
-        )
+    key = _checked_request_key(request_key)
     ids = list(dict.fromkeys(account.pk for account in accounts))
     if key:
         get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
