@@ -31,7 +31,7 @@ from heed.portfolio.importer import (
 )
 from heed.portfolio.models import BUCKETS, Account, ColumnMapping, ContactPoint, Creditor
 from heed.users.models import Agency, Team, User
-from heed.web.views import permission_required
+from heed.web.views import form_errors_from, permission_required
 
 # --- Forms --------------------------------------------------------------------------------
 
@@ -486,11 +486,7 @@ def contact_point_add(request: HttpRequest, pk: int) -> HttpResponse:
                 provenance=data["provenance"],
             )
         except ApplicationError as exc:
-            for field, errors in exc.fields.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-            if not exc.fields:
-                form.add_error(None, exc.message)
+            form_errors_from(form, exc)
         else:
             if debtor.contact_points.count() > before:
                 messages.success(request, _("Contact point added."))

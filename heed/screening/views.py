@@ -41,7 +41,7 @@ from heed.screening.models import (
     OutgoingMessage,
     TemplateVersion,
 )
-from heed.web.views import permission_required
+from heed.web.views import form_errors_from, permission_required
 
 
 class CheckForm(forms.Form):
@@ -155,14 +155,6 @@ def _result_context(text: str, result: Result) -> dict[str, Any]:
     }
 
 
-def _apply_error(form: forms.Form, exc: ApplicationError) -> None:
-    for field, errors in exc.fields.items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-    if not exc.fields:
-        form.add_error(None, exc.message)
-
-
 def _errors_above(form: forms.Form, names: tuple[str, ...]) -> None:
     """Move the errors of fields the page does not show to the errors above the form."""
     for name in names:
@@ -188,7 +180,7 @@ def check(request: HttpRequest) -> HttpResponse:
             if exc.code == "not_found":
                 form.add_error("account", _("No such account in your scope."))
             else:
-                _apply_error(form, exc)
+                form_errors_from(form, exc)
         else:
             context.update(_result_context(data["text"], result))
     template = (
@@ -212,7 +204,7 @@ def lexicon(request: HttpRequest) -> HttpResponse:
             try:
                 services.lexicon_change_propose(actor=request.user, **data)
             except ApplicationError as exc:
-                _apply_error(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(
                     request, _("Proposed. It applies once a second person approves it.")
@@ -364,7 +356,7 @@ def templates(request: HttpRequest) -> HttpResponse:
             try:
                 version = services.template_create(actor=request.user, **form.cleaned_data)
             except ApplicationError as exc:
-                _apply_error(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, _("Saved. A second person must approve it before use."))
                 return redirect("screening:template", pk=version.template_id)
@@ -389,7 +381,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, template=template, **form.cleaned_data
                 )
             except ApplicationError as exc:
-                _apply_error(form, exc)
+                form_errors_from(form, exc)
             else:
                 messages.success(request, _("New version saved; it waits for approval."))
                 return redirect("screening:template", pk=template.pk)
@@ -495,7 +487,7 @@ def send(request: HttpRequest, account_pk: int) -> HttpResponse:
                 request_key=data["token"],
             )
         except ApplicationError as exc:
-            _apply_error(form, exc)
+            form_errors_from(form, exc)
             if not can_free_text:  # those fields are not on the page: say it above the form
                 _errors_above(form, ("channel", "text"))
         else:
@@ -728,7 +720,7 @@ def letters(request: HttpRequest) -> HttpResponse:
                     fresh["token"] = uuid.uuid4().hex
                     form.data = fresh
                 else:
-                    _apply_error(form, exc)
+                    form_errors_from(form, exc)
             else:
                 # Post/redirect/get: reloading the run's page starts nothing.
                 return redirect("screening:letter_run", pk=run.pk)

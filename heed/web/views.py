@@ -215,6 +215,16 @@ class MembershipForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=500, required=False)
 
 
+def form_errors_from(form: forms.Form, exc: ApplicationError) -> None:
+    """Show a service's refusal on the form: each field error on its field (or above the form
+    when the form has no such field), and the message above the form when no field is named."""
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
 def _apply_application_error(form: forms.Form, exc: ApplicationError) -> None:
     if exc.fields:
         for field, errors in exc.fields.items():

@@ -44,3 +44,23 @@ def packs_active(make_user: Callable[..., Any]) -> None:
         draft = compliance.pack_version_load_file(actor="system:packs", code=code)
         assert draft is not None
         compliance.pack_version_approve(actor=officer, version=draft)
+
+
+# People and a letters folder for the letter tests (test_letters, test_letters_audit).
+
+
+@pytest.fixture
+def people(make_user: Callable[..., Any]) -> dict[str, Any]:
+    return {
+        "author": make_user(Role.COMPLIANCE_OFFICER),
+        "approver": make_user(Role.COMPLIANCE_OFFICER),
+        "collector": make_user(Role.COLLECTOR),
+        "other_collector": make_user(Role.COLLECTOR),
+    }
+
+
+@pytest.fixture
+def var_dir(settings: Any, tmp_path: Path) -> Path:
+    settings.VAR_DIR = tmp_path
+    settings.HEED_MESSAGE_ADAPTER = "file"
+    return tmp_path

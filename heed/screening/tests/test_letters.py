@@ -15,7 +15,6 @@ from django.test import Client
 
 from heed.audit.models import AuditEvent
 from heed.core.errors import ApplicationError
-from heed.core.roles import Role
 from heed.portfolio.tests.conftest import field_keys  # noqa: F401  (autouse: PII keys)
 from heed.portfolio.tests.factories import AccountFactory, DebtorFactory, make_contact_point
 from heed.screening import services
@@ -83,23 +82,6 @@ def test_letters_render_to_a_pdf_with_a_chinese_text_layer() -> None:
 def test_letter_body_is_escaped_not_markup() -> None:
     pdf, _pages = letters_pdf([sample("王小明", "<b>加粗</b> & 其他")], uncompressed=True)
     assert "<b>加粗</b>&其他" in pdf_text(pdf).replace(" ", "")
-
-
-@pytest.fixture
-def people(make_user: Callable[..., Any]) -> dict[str, Any]:
-    return {
-        "author": make_user(Role.COMPLIANCE_OFFICER),
-        "approver": make_user(Role.COMPLIANCE_OFFICER),
-        "collector": make_user(Role.COLLECTOR),
-        "other_collector": make_user(Role.COLLECTOR),
-    }
-
-
-@pytest.fixture
-def var_dir(settings: Any, tmp_path: Path) -> Path:
-    settings.VAR_DIR = tmp_path
-    settings.HEED_MESSAGE_ADAPTER = "file"
-    return tmp_path
 
 
 def approved_letter(people: dict[str, Any]) -> TemplateVersion:

@@ -32,23 +32,6 @@ from heed.tasks.models import TaskRun
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(make_user: Callable[..., Any]) -> dict[str, Any]:
-    return {
-        "author": make_user(Role.COMPLIANCE_OFFICER),
-        "approver": make_user(Role.COMPLIANCE_OFFICER),
-        "collector": make_user(Role.COLLECTOR),
-        "other_collector": make_user(Role.COLLECTOR),
-    }
-
-
-@pytest.fixture
-def var_dir(settings: Any, tmp_path: Path) -> Path:
-    settings.VAR_DIR = tmp_path
-    settings.HEED_MESSAGE_ADAPTER = "file"
-    return tmp_path
-
-
 LONG_TOKEN = "https://pay.example.com/r/" + "A1b2C3d4E5" * 17 + "Z" * 4  # 200 characters
 
 
