@@ -1,7 +1,7 @@
 """Safety checks for a regular expression proposed for the lexicon (pure Python, no Django).
 
 A pattern runs on every screened text, in the web and task workers, and Python's ``re`` cannot be
-interrupted. Three kinds of pattern are refused before they are stored:
+interrupted. Four kinds of pattern are refused before they are stored:
 
 - patterns that can backtrack catastrophically: a repeat with an unbounded or large upper bound
   whose body itself contains such a repeat or an alternation (``(a+)+``, ``(a|aa)+$``,
@@ -9,6 +9,13 @@ interrupted. Three kinds of pattern are refused before they are stored:
 - patterns where two unbounded runs of single characters can take the same characters with
   nothing required between them (``.*.*x``, ``\\w+\\s?\\w+x``, ``(\\w+\\s?){0,3}x``): each
   split of a run between them is tried, so the work grows with a power of the text's length.
+- patterns with an open-ended run of single characters that a search can enter at many places
+  of one long run of those characters, with something required after it (``[a-z]+\\d+``,
+  ``.*x``, ``\\bpay\\b.*\\bnow\\b``, ``\\b\\d[\\d,]*x``): each start walks the rest of the
+  run, so the work grows with the square of the text's length (the last took 0.6 s on 10,000
+  characters of "1,1,1,…", a minute on the 100,000 the API allows). A ``^`` before the run, a
+  required character the run cannot take, or a word boundary before a run of word characters
+  limits the starts, and a bounded repeat (``.{0,40}``) limits each walk.
 - patterns that can match the empty string (``a{0}``, ``(?i)``, ``x?``): a lexicon entry must
   require at least one character.
 
@@ -49,7 +56,8 @@ _ALTERNATIONS = {_sre_constants.BRANCH, _sre_constants.GROUPREF_EXISTS}
 
 @dataclass(frozen=True)
 class PatternProblem:
-    """Why a pattern is refused. ``code``: ``syntax``, ``backtracking`` or ``empty_match``;
+    """Why a pattern is refused. ``code``: ``syntax``, ``backtracking``, ``long_run`` or
+    ``empty_match``;
     ``reason`` and ``position`` (when known) come from the parser for ``syntax``."""
 
     code: str
@@ -210,6 +218,126 @@ def _has_overlapping_run(items: Any) -> bool:
     return False
 
 
+def _accepts(body: Any, char: str) -> bool:
+    """Whether a one-character item list can take ``char``."""
+    operation, argument = body[0]
+    if operation is _sre_constants.LITERAL:
+        return bool(ord(char) == argument)
+    if operation is _sre_constants.NOT_LITERAL:
+        return bool(ord(char) != argument)
+    if operation is _sre_constants.ANY:
+        return char != "\n"
+    if operation is _sre_constants.IN:
+        return _set_member(char, argument)
+    return True
+
+
+def _optional(item: Any) -> bool:
+    """An item that may take nothing, or looks without taking (a lookaround)."""
+    operation, argument = item
+    if operation in _REPEATS:
+        return bool(argument[0] == 0)
+    return operation in (_sre_constants.ASSERT, _sre_constants.ASSERT_NOT)
+
+
+def _requires_something(items: Any) -> bool:
+    """Whether ``items`` must take a character or can fail at the end (``$``): then a run
+    before them is walked back when they fail."""
+    for operation, argument in items:
+        if operation in (
+            _sre_constants.LITERAL,
+            _sre_constants.NOT_LITERAL,
+            _sre_constants.ANY,
+            _sre_constants.IN,
+        ):
+            return True
+        if operation is _sre_constants.AT and argument in (
+            _sre_constants.AT_END,
+            _sre_constants.AT_END_STRING,
+        ):
+            return True
+        if operation in _REPEATS and argument[0] > 0 and _requires_something(argument[2]):
+            return True
+        if operation is _sre_constants.SUBPATTERN and _requires_something(argument[3]):
+            return True
+        if operation is _sre_constants.BRANCH and all(
+            _requires_something(branch) for branch in argument[1]
+        ):
+            return True
+    return False
+
+
+def _dense(item: Any, body: Any) -> bool:
+    """Whether a required item can occur at many places inside a run of the characters
+    ``body`` takes (so a search reaches the run from many starts)."""
+    operation, argument = item
+    if operation is _sre_constants.LITERAL:
+        return _accepts(body, chr(argument))
+    characters = _single_characters([item])
+    if characters is not None:
+        return any(_accepts(body, char) for char in characters)
+    if operation in _REPEATS:
+        return all(_dense(inner, body) for inner in _flattened(argument[2]) if not _optional(inner))
+    if operation is _sre_constants.BRANCH:
+        return any(
+            all(_dense(inner, body) for inner in _flattened(branch) if not _optional(inner))
+            for branch in argument[1]
+        )
+    return True  # anything else: assume the worst
+
+
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _entered_once(before: list[Any], body: Any) -> bool:
+    """Whether what comes before a run limits the places a search enters it: ``^``, a required
+    item the run's characters cannot contain, or a word boundary before a run of word
+    characters."""
+    for operation, argument in before:
+        if operation is _sre_constants.AT:
+            if argument in (_sre_constants.AT_BEGINNING, _sre_constants.AT_BEGINNING_STRING):
+                return True
+            if argument is _sre_constants.AT_BOUNDARY:
+                characters = _single_characters(body)
+                if characters and all(_WORD_CHARACTER.match(char) for char in characters):
+                    return True
+            continue
+        if not _optional((operation, argument)) and not _dense((operation, argument), body):
+            return True
+    return False
+
+
+def _has_long_run_restarts(sequence: list[Any]) -> bool:
+    """An open-ended one-character run (``+``, ``*``, ``{n,}``) with something required after
+    it, that a search can enter from many places of one long run of its characters."""
+    for index, (operation, argument) in enumerate(sequence):
+        if operation in _REPEATS and argument[1] == _sre_constants.MAXREPEAT:
+            body = _flattened(argument[2])
+            if (
+                _single_characters(body) is not None
+                and _requires_something(sequence[index + 1 :])
+                and not _entered_once(sequence[:index], body)
+            ):
+                return True
+        if operation is _sre_constants.BRANCH:
+            for branch in argument[1]:
+                # Only the branches with a run can add one.
+                if _has_open_ended_repeat(branch) and _has_long_run_restarts(
+                    sequence[:index] + _flattened(branch) + sequence[index + 1 :]
+                ):
+                    return True
+    return False
+
+
+def _has_open_ended_repeat(items: Any) -> bool:
+    for operation, argument in items:
+        if operation in _REPEATS and argument[1] == _sre_constants.MAXREPEAT:
+            return True
+        if any(_has_open_ended_repeat(child) for child in _children(operation, argument)):
+            return True
+    return False
+
+
 def pattern_problem(pattern: str) -> PatternProblem | None:
     """``None`` if ``pattern`` may go into the lexicon, else why not."""
     try:
@@ -221,6 +349,8 @@ def pattern_problem(pattern: str) -> PatternProblem | None:
         return PatternProblem("syntax", reason="too deeply nested")
     if _has_nested_repeat(parsed) or _has_overlapping_run(parsed):
         return PatternProblem("backtracking")
+    if _has_long_run_restarts(_flattened(parsed)):
+        return PatternProblem("long_run")
     if parsed.getwidth()[0] == 0:
         return PatternProblem("empty_match")
     return None

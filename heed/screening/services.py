@@ -87,6 +87,16 @@ def _pattern_errors(pattern: str) -> list[str]:
                 "exclusive."
             )
         ]
+    if problem.code == "long_run":
+        return [
+            _(
+                "This pattern slows down on long texts: an open-ended repeat (*, +, {n,}) of "
+                "single characters can be entered from many places of a long run of those "
+                "characters, and each is walked to the end. Bound the repeat (e.g. [a-z]{1,20}), "
+                "or put before it a character it cannot take, or a word boundary (\\b) if it "
+                "takes only letters and digits."
+            )
+        ]
     return [_("The pattern must match at least one character; it can match nothing.")]
 
 

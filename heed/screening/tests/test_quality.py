@@ -136,8 +136,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (DATA_DIR / "holdout_v16.csv", 80, 0.78, 98, 4),
         (DATA_DIR / "holdout_v17.csv", 79, 0.82, 95, 6),
         (DATA_DIR / "holdout_v18.csv", 80, 0.84, 98, 2),
+        (DATA_DIR / "holdout_v19.csv", 80, 0.79, 93, 9),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 19)],
+    ids=[f"holdout_v{number}" for number in range(4, 20)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,

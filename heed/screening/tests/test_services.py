@@ -160,6 +160,12 @@ BACKTRACKING = (
     "characters. Bound the repeats (e.g. .{0,20}) or make the parts exclusive."
 )
 MATCHES_NOTHING = "The pattern must match at least one character; it can match nothing."
+LONG_RUN = (
+    "This pattern slows down on long texts: an open-ended repeat (*, +, {n,}) of single "
+    "characters can be entered from many places of a long run of those characters, and each is "
+    "walked to the end. Bound the repeat (e.g. [a-z]{1,20}), or put before it a character it "
+    "cannot take, or a word boundary (\\b) if it takes only letters and digits."
+)
 
 
 @pytest.mark.parametrize(
@@ -173,6 +179,15 @@ MATCHES_NOTHING = "The pattern must match at least one character; it can match n
         (r"((a|b)c+)+d", BACKTRACKING),
         (r"\bowe\b.*.*\bnow\b", BACKTRACKING),
         (r"(\w+\s?){0,3}x", BACKTRACKING),
+        # Each start walks the rest of a long run: 0.2-0.6 s on 10,000 characters.
+        (r"[a-z]+\d+", LONG_RUN),
+        (r"(a|b)+x", LONG_RUN),
+        (r"\w+@", LONG_RUN),
+        (r".*x", LONG_RUN),
+        (r"\bpay\b.*\bnow\b", LONG_RUN),  # on "pay pay pay …"
+        (r"\b\d[\d,.]*\s+fees?\b", LONG_RUN),  # on "1,1,1,…": \b before every digit
+        (r"(owe|\w+)s\b", LONG_RUN),  # a run inside an alternative
+        (r"[a-z]+$", LONG_RUN),
         ("a{0}", MATCHES_NOTHING),
         ("(?i)", MATCHES_NOTHING),
         ("x?", MATCHES_NOTHING),
@@ -196,7 +211,11 @@ def test_a_pattern_that_can_hang_or_match_nothing_is_refused_and_not_stored(
         ("en", r"\b(pay|cover) (his|her) debt\b"),
         ("zh", "你.{0,6}欠"),
         ("en", r"\bmake\s+your\s+life\s+(very\s+)?(painful|hell)\b"),
-        ("en", r"\b\d[\d,.]*\s+(\w+\s+){0,2}fees?\b"),
+        ("en", r"\b\d[\d,.]{0,24}\s+(\w+\s+){0,2}fees?\b"),
+        ("en", r"\b\w+ owes us\b"),  # a word boundary before a run of word characters
+        ("en", r"^\w+ owes\b"),
+        ("en", r"\bshould\s+see\b"),  # the run cannot take the word before it
+        ("zh", "欠.{0,200}钱"),
         ("en", r"\b(very |really |so ){0,3}sorry\b"),
         ("zh", "(家人|同事|朋友).{0,10}(知道|曝光)"),
         ("en", r"\b[A-Z]{2}\d{6}\b"),
