@@ -128,6 +128,11 @@ REASONS: dict[str, Any] = {
     "duplicate_in_file": _("This reference already appeared in row %(row)s."),
     "too_long": _("Longer than %(max)s characters."),
     "name_required": _("The emergency contact's name is required with their phone."),
+    "implausible_address": _(
+        "Not a full postal address: give at least the street with the house number and the "
+        "town or city (in this column or the city column); a Chinese address needs at least "
+        "%(count)s characters (e.g. 上海市黄浦区南京东路100号)."
+    ),
     "id_birth_mismatch": _("The date of birth does not match the national id."),
     "undecodable": _("The file is not valid UTF-8 or GB18030 text."),
     "unreadable": _("The file cannot be read as CSV or XLSX."),
@@ -573,20 +578,30 @@ def prepare_row(
             region=get("region", ""),
             postcode=postcode,
         )
-        postal_index = pii.address_normalise(postal)
-        contacts.append(
-            (
-                "postal",
-                cipher.encrypt(postal, ctx.purpose_contact),
-                cipher.index(postal_index, pii.INDEX_POSTAL),
-                pii.mask_contact("postal", postal_index),
-                "",
-                "[]",
-                "debtor",
-                "",
-                "",
+        if not pii.postal_address_is_plausible(postal):
+            # A letter would not arrive (the same rule as adding an address on the debtor's
+            # page: services.contact_point_add).
+            fail(
+                "address",
+                get("address", ""),
+                "implausible_address",
+                count=pii.POSTAL_MIN_CHINESE_CHARACTERS,
             )
-        )
+        else:
+            postal_index = pii.address_normalise(postal)
+            contacts.append(
+                (
+                    "postal",
+                    cipher.encrypt(postal, ctx.purpose_contact),
+                    cipher.index(postal_index, pii.INDEX_POSTAL),
+                    pii.mask_contact("postal", postal_index),
+                    "",
+                    "[]",
+                    "debtor",
+                    "",
+                    "",
+                )
+            )
 
     ec_phone = get("emergency_contact_phone", "")
     ec_name = get("emergency_contact_name", "")

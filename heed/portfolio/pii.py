@@ -214,6 +214,20 @@ def _fast_nanp(national: str) -> PhoneInfo | None | bool:
     return PhoneInfo(e164="+1" + national, region=hit[1], timezones=hit[2], national=national)
 
 
+def phone_example(region: str) -> str:
+    """An example mobile number of ``region`` (ISO alpha-2) written with its country code, as
+    a person would type it ("+86 131 2345 6789", "+44 7400 123456"); "" for an unknown region.
+    Error messages show it: a number is safest to write with its country code."""
+    if not region:
+        return ""
+    number = phonenumbers.example_number_for_type(
+        region.upper(), phonenumbers.PhoneNumberType.MOBILE
+    )
+    if number is None:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def mask_phone(e164_or_national: str) -> str:
     """138****1234 for a Chinese mobile; first 3 and last 4 digits otherwise."""
     digits = e164_or_national
@@ -326,6 +340,29 @@ def postal_address(
             last = f"{last} {postcode}" if last else postcode
         return "\n".join(line for line in (text, last) if line)
     return "\n".join(line for line in (text, city, region, postcode) if line)
+
+
+# A postal address a letter can reach: not "x", not a street with no town.
+POSTAL_MIN_CHINESE_CHARACTERS = 8
+POSTAL_MIN_CHARACTERS = 10
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def postal_address_is_plausible(value: str) -> bool:
+    """Whether ``value`` is enough of a postal address for a letter to arrive (counting letters,
+    digits and Chinese characters, not spaces or punctuation).
+
+    A Chinese address is written on one line from the largest unit down (GB/T 2260 order):
+    at least 8 characters, which a city or district and a street with its number take
+    ("朝阳区建国路88号" has 9). Any other address needs a street line and a town (Royal Mail,
+    USPS Publication 28): at least two parts, on separate lines or separated by commas, and
+    at least 10 letters and digits in all ("1 Main St, Albany NY").
+    """
+    significant = [char for char in value if char.isalnum()]
+    if any(_CJK.match(char) for char in significant):
+        return len(significant) >= POSTAL_MIN_CHINESE_CHARACTERS
+    parts = [part for part in re.split(r"[,，\n]", value) if any(c.isalnum() for c in part)]
+    return len(parts) >= 2 and len(significant) >= POSTAL_MIN_CHARACTERS
 
 
 def mask_address(value: str) -> str:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from heed.audit.services import record
 from heed.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -354,6 +355,119 @@ def debtor_record_view(*, actor: Any, debtor: Debtor, via: str = "web") -> Debto
     )
 
 
+def _contact_value_refused(kind: str, value: str, region: str) -> ApplicationError:
+    """Why ``value`` is not a valid contact point of ``kind``, and how to write it."""
+    if not value.strip():
+        message = _("A value is required.")
+    elif kind == ContactPoint.Kind.PHONE:
+        example = pii.phone_example(region)
+        if example:
+            # The placement import's wording ("Not a valid phone number for CN."), and how.
+            message = _(
+                "Not a valid phone number for %(country)s: write it with the country code, "
+                "e.g. %(example)s."
+            ) % {"country": region.upper(), "example": example}
+        else:
+            message = _(
+                "Not a valid phone number: write it with + and the country code, "
+                "e.g. +86 131 2345 6789."
+            )
+    elif kind == ContactPoint.Kind.EMAIL:
+        message = _("Not a valid e-mail address.")
+    elif kind == ContactPoint.Kind.POSTAL:
+        message = _(
+            "Not a full postal address: write at least the street with the house number and "
+            "the town or city, on separate lines or separated by a comma (e.g. “12 High "
+            "Street, Oxford OX1 4AA”); a Chinese address needs at least %(count)d characters "
+            "(e.g. 上海市黄浦区南京东路100号)."
+        ) % {"count": pii.POSTAL_MIN_CHINESE_CHARACTERS}
+    else:
+        message = _("A value is required.")
+    return ApplicationError(message, "invalid_value", fields={"value": [message]})
+
+
+def _contact_normalised(kind: str, value: str, region: str) -> str:
+    """The canonical form of a contact point (the blind index's input), or a refusal that
+    says what is wrong with it and how to write it."""
+    normalised = pii.contact_normalise(kind, value, region)
+    if normalised is None or (
+        kind == ContactPoint.Kind.POSTAL and not pii.postal_address_is_plausible(value)
+    ):
+        raise _contact_value_refused(kind, value, region)
+    return normalised
+
+
+def _party_text(role: str, name: str = "") -> str:
+    label = str(ContactPoint.PartyRole(role).label)
+    return _("%(role)s (%(name)s)") % {"role": label, "name": name} if name else label
+
+
+_ON_FILE_WHAT = {
+    ContactPoint.Kind.PHONE: gettext_lazy("This number"),
+    ContactPoint.Kind.EMAIL: gettext_lazy("This e-mail address"),
+    ContactPoint.Kind.POSTAL: gettext_lazy("This address"),
+    ContactPoint.Kind.IM: gettext_lazy("This IM handle"),
+}
+
+
+def _on_file_other_role(existing: ContactPoint, party_role: str) -> ApplicationError:
+    on_file = _party_text(existing.party_role, existing.party_name)
+    return ApplicationError(
+        _(
+            "%(what)s is already on file for this debtor as “%(existing)s”, not “%(wanted)s”. "
+            "Nothing was changed: confirm to change its role to “%(wanted)s”, or keep "
+            "“%(role)s”."
+        )
+        % {
+            "what": _ON_FILE_WHAT[ContactPoint.Kind(existing.kind)],
+            "existing": on_file,
+            "wanted": ContactPoint.PartyRole(party_role).label,
+            "role": ContactPoint.PartyRole(existing.party_role).label,
+        },
+        "on_file_other_role",
+        fields={"party_role": [_("Already on file as “%(existing)s”.") % {"existing": on_file}]},
+        status=409,
+    )
+
+
+def _contact_point_role_change(
+    *,
+    actor: Any,
+    point: ContactPoint,
+    party_role: str,
+    party_name: str,
+    relation: str,
+    provenance: str,
+) -> ContactPoint:
+    """File a contact point already on file under another party role (a number recorded as an
+    emergency contact's that turns out to be the debtor's own). The role decides what may be
+    said to whoever answers (third parties hear nothing of the debt), so it changes only when
+    the person adding it confirms; the source of the new role becomes the point's provenance,
+    and the old role and source stay in the audit log."""
+    before = (point.party_role, point.provenance)
+    point.party_role = party_role
+    point.party_name = party_name if party_role != ContactPoint.PartyRole.DEBTOR else ""
+    point.relation = relation if party_role != ContactPoint.PartyRole.DEBTOR else ""
+    point.provenance = provenance
+    point.save(update_fields=["party_role", "party_name", "relation", "provenance"])
+    if party_role == ContactPoint.PartyRole.DEBTOR and point.timezones:
+        debtor = point.debtor
+        merged = pii.merge_zones(debtor.timezones, tuple(point.timezones))
+        if merged != debtor.timezones:
+            debtor.timezones = merged
+            debtor.save(update_fields=["timezones"])
+    record(
+        action="contact_point.role_changed",
+        actor=actor,
+        target=point,
+        changes={
+            "party_role": [before[0], party_role],
+            "provenance": [before[1], provenance],
+        },
+    )
+    return point
+
+
 @transaction.atomic
 def contact_point_add(
     *,
@@ -366,9 +480,17 @@ def contact_point_add(
     relation: str = "",
     provenance: str,
     region: str = "",
+    change_role: bool = False,
 ) -> ContactPoint:
     """Add a contact point. RULES.md CN-18: it must have a lawful provenance (contract,
-    debtor-provided, debtor-authorised, public source, credit bureau) — never a phone book."""
+    debtor-provided, debtor-authorised, public source, credit bureau) — never a phone book.
+
+    The value must be usable: a phone number valid in the debtor's country (or written with its
+    country code), an e-mail address, or a postal address a letter can reach
+    (:func:`pii.postal_address_is_plausible`); a refusal says what is wrong and how to write it.
+    A value already on file for the debtor under the same party role is returned as it is. One
+    on file under another role is refused (409 ``on_file_other_role``, naming that role) unless
+    ``change_role``: then its role changes to ``party_role`` (audited)."""
     _require(actor, "portfolio.import")
     if provenance not in ContactPoint.Provenance.values:
         raise ApplicationError(
@@ -378,16 +500,31 @@ def contact_point_add(
         )
     if kind not in ContactPoint.Kind.values:
         raise ApplicationError(_("Unknown kind of contact point."), "unknown_kind")
-    region = region or debtor.country
-    normalised = pii.contact_normalise(kind, value, region)
-    if normalised is None:
+    if party_role not in ContactPoint.PartyRole.values:
         raise ApplicationError(
-            _("That is not a valid value."), "invalid_value", fields={"value": [_("Invalid.")]}
+            _("Unknown party role."), "invalid", fields={"party_role": [_("Unknown.")]}
         )
+    region = region or debtor.country
+    normalised = _contact_normalised(kind, value, region)
     index = crypto.blind_index(normalised, kind)
-    existing = ContactPoint.objects.filter(debtor=debtor, kind=kind, value_index=index).first()
+    existing = (
+        ContactPoint.objects.select_for_update()
+        .filter(debtor=debtor, kind=kind, value_index=index)
+        .first()
+    )
     if existing is not None:
-        return existing
+        if existing.party_role == party_role:
+            return existing
+        if not change_role:
+            raise _on_file_other_role(existing, party_role)
+        return _contact_point_role_change(
+            actor=actor,
+            point=existing,
+            party_role=party_role,
+            party_name=party_name,
+            relation=relation,
+            provenance=provenance,
+        )
     zones: tuple[str, ...] = ()
     phone_region = ""
     if kind == ContactPoint.Kind.PHONE:

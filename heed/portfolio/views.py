@@ -146,6 +146,19 @@ class ContactPointForm(forms.Form):
         label=gettext_lazy("Where it came from"),
         choices=[("", "—"), *ContactPoint.Provenance.choices],
     )
+    # Offered (shown) only once the value turned out to be on file under another party role:
+    # the role then changes only when the user confirms (services.contact_point_add).
+    change_role = forms.BooleanField(
+        label=gettext_lazy("Change its role to the one chosen above"),
+        required=False,
+    )
+
+    @property
+    def offers_role_change(self) -> bool:
+        return bool(getattr(self, "_offers_role_change", False) or self.data.get("change_role"))
+
+    def offer_role_change(self) -> None:
+        self._offers_role_change = True
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -473,9 +486,9 @@ def contact_point_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = ContactPointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        before = debtor.contact_points.count()
+        roles_before = dict(debtor.contact_points.values_list("pk", "party_role"))
         try:
-            services.contact_point_add(
+            point = services.contact_point_add(
                 actor=request.user,
                 debtor=debtor,
                 kind=data["kind"],
@@ -484,14 +497,32 @@ def contact_point_add(request: HttpRequest, pk: int) -> HttpResponse:
                 party_name=data["party_name"].strip(),
                 relation=data["relation"].strip(),
                 provenance=data["provenance"],
+                change_role=data["change_role"],
             )
         except ApplicationError as exc:
+            if exc.code == "on_file_other_role":
+                # Say which role it is on file under, and let the user confirm the change.
+                form.add_error(None, exc.message)
+                form.offer_role_change()
             form_errors_from(form, exc)
         else:
-            if debtor.contact_points.count() > before:
+            role = point.get_party_role_display()
+            if point.pk not in roles_before:
                 messages.success(request, _("Contact point added."))
+            elif roles_before[point.pk] != point.party_role:
+                messages.success(
+                    request,
+                    _("That contact point was on file as “%(old)s”; its role is now “%(new)s”.")
+                    % {
+                        "old": ContactPoint.PartyRole(roles_before[point.pk]).label,
+                        "new": role,
+                    },
+                )
             else:
-                messages.info(request, _("That contact point is already on file."))
+                messages.info(
+                    request,
+                    _("That contact point is already on file, as “%(role)s”.") % {"role": role},
+                )
             return redirect("portfolio:debtor", pk=debtor.pk)
     return render(request, "portfolio/contact_point_add.html", {"debtor": debtor, "form": form})
 

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
 from pydantic import ConfigDict, Field
@@ -21,6 +22,9 @@ from heed.screening import selectors, services
 from heed.screening.models import MessageTemplate, TemplateVersion
 
 router = Router(tags=["screening"])
+
+# The header a client retries with (heed.screening.services.request_key_checked).
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 ERRORS: dict[int, Any] = {
     400: ErrorOut,
@@ -256,7 +260,7 @@ def account_message_send(
     request: HttpRequest,
     account_id: int,
     payload: SendIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key"),
+    idempotency_key: str = Header("", alias=IDEMPOTENCY_KEY),
 ) -> Any:
     """Send a message on an account: an approved template version, or free text (if the role
     allows). Heed renders, screens, asks the gateway, then hands it to the adapter; a stopped
@@ -266,6 +270,7 @@ def account_message_send(
     from heed.portfolio.selectors import account_get_for_user, debtor_contact_points
 
     require(request, "messages.send")
+    request_key = services.request_key_checked(idempotency_key, header=IDEMPOTENCY_KEY)
     account = account_get_for_user(request.user, account_id)
     point = debtor_contact_points(account.debtor).filter(pk=payload.contact_point).first()
     if point is None:
@@ -284,7 +289,7 @@ def account_message_send(
         template_version=version,
         text=payload.text,
         channel=payload.channel,
-        request_key=idempotency_key,
+        request_key=request_key,
     )
     return 201, message
 
@@ -402,16 +407,18 @@ class LetterBatchOut(Schema):
 def letter_batch_start(
     request: HttpRequest,
     payload: LetterBatchIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key"),
+    idempotency_key: str = Header("", alias=IDEMPOTENCY_KEY),
 ) -> Any:
-    """Start a print run (poll ``/api/v1/tasks/runs/{run}``; the PDF is downloaded from
-    ``/screening/letters/{run}/pdf/``). Every account must be in the caller's scope. With an
-    ``Idempotency-Key`` header (up to 64 characters), a retry with the same key returns the run
-    the first request started instead of starting another (409 if the key was used for a
-    different template or list of accounts)."""
+    """Start a print run. Poll ``GET /api/v1/screening/letter-batches/{run}`` for its status,
+    progress and outcome; when it has succeeded, download the combined PDF from
+    ``GET /api/v1/screening/letter-batches/{run}/pdf``. Every account must be in the caller's
+    scope. With an ``Idempotency-Key`` header (up to 64 characters), a retry with the same key
+    returns the run the first request started instead of starting another (409 if the key was
+    used for a different template or list of accounts)."""
     from heed.portfolio.selectors import account_get_for_user
 
     require(request, "messages.send")
+    request_key = services.request_key_checked(idempotency_key, header=IDEMPOTENCY_KEY)
     version = selectors.template_version_get(payload.template_version)
     accounts: list[Any] = []
     missing: list[str] = []
@@ -436,5 +443,103 @@ def letter_batch_start(
         actor=request.user,
         template_version=version,
         accounts=accounts,
-        request_key=idempotency_key,
+        request_key=request_key,
     )
+
+
+class LetterBatchCountsOut(Schema):
+    """What a finished run made: letters in the PDF, and why the other accounts got none."""
+
+    letters: int = Field(description="Letters in the PDF")
+    pages: int
+    blocked_content: int = Field(description="Stopped by content screening")
+    held_review: int = Field(description="Held by screening for a reviewer")
+    blocked_gateway: int = Field(description="Refused by the compliance gateway")
+    no_address: int = Field(description="The debtor has no usable postal address")
+    invalid: int = Field(description="The template does not fit the account")
+    not_found: int = Field(description="No longer in the starter's scope when the run ran")
+
+
+class LetterBatchSkippedOut(Schema):
+    account: str = Field(description="The account's creditor reference")
+    reason: str
+
+
+class LetterBatchRunOut(Schema):
+    run: UUID = Field(alias="pk")
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress_percent: int
+    message: str
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+    template_version: int | None
+    account_count: int = Field(description="How many accounts the run was started for")
+    counts: LetterBatchCountsOut | None = Field(
+        description="Once the run has succeeded: what it made"
+    )
+    skipped_accounts: list[LetterBatchSkippedOut] = Field(
+        description=(
+            "Accounts the template does not fit, with the reason no letter was made "
+            f"(the first {services.LETTER_BATCH_UNFIT_LISTED}; ``counts.invalid`` counts all)"
+        )
+    )
+    pdf: str | None = Field(description="Where to download the PDF, once there is one")
+
+    @staticmethod
+    def resolve_template_version(obj: Any) -> int | None:
+        return (obj.params or {}).get("template_version")
+
+    @staticmethod
+    def resolve_account_count(obj: Any) -> int:
+        return len((obj.params or {}).get("accounts") or [])
+
+    @staticmethod
+    def resolve_counts(obj: Any) -> dict[str, int] | None:
+        if obj.status != "succeeded":
+            return None
+        result = obj.result or {}
+        return {name: int(result.get(name) or 0) for name in LetterBatchCountsOut.model_fields}
+
+    @staticmethod
+    def resolve_skipped_accounts(obj: Any) -> list[dict[str, str]]:
+        if obj.status != "succeeded":
+            return []
+        return list((obj.result or {}).get("invalid_accounts") or [])
+
+    @staticmethod
+    def resolve_pdf(obj: Any) -> str | None:
+        if obj.status != "succeeded" or not (obj.result or {}).get("file"):
+            return None
+        return reverse("api-v1:letter_batch_pdf", kwargs={"run_id": obj.pk})
+
+
+@router.get("/screening/letter-batches/{run_id}", response={200: LetterBatchRunOut, **ERRORS})
+def letter_batch_detail(request: HttpRequest, run_id: UUID) -> Any:
+    """A print run you started: its status and progress, and once it has succeeded how many
+    letters the PDF holds, why the other accounts got none (counts, and the accounts the
+    template does not fit with the reason) and where to download the PDF. 404 for a run that
+    does not exist or that someone else started."""
+    require(request, "messages.send")
+    return selectors.letter_run_get_for_user(request.user, run_id)
+
+
+@router.get(
+    "/screening/letter-batches/{run_id}/pdf",
+    response={200: None, **ERRORS},
+    url_name="letter_batch_pdf",
+    summary="Download a print run's PDF",
+)
+def letter_batch_pdf(request: HttpRequest, run_id: UUID) -> HttpResponse:
+    """The combined PDF (``application/pdf``) of a print run you started, as the web page
+    serves it: only the letters of accounts still in your scope, and every download is audited.
+    409 ``run_not_finished`` while it is queued or running (poll
+    ``GET /api/v1/screening/letter-batches/{run}``), 409 ``run_failed`` if it failed; 404 for a
+    run that does not exist or that someone else started, or when it has no letter to give you
+    (it made none, or none of its accounts is in your scope any more)."""
+    require(request, "messages.send")
+    run = selectors.letter_run_get_for_user(request.user, run_id)
+    pdf, name = services.letter_run_download(actor=request.user, run=run)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -109,6 +109,9 @@ TEMPLATE_CHANNEL_CHOICES = [
     ("voicemail", _("Voicemail")),
     ("im", _("IM")),
 ]
+# The task-run kind of a print run (heed.tasks.TaskRun.kind).
+LETTER_BATCH_KIND = "screening.letter_batch"
+
 AUDIENCE_CHOICES = [("debtor", _("Debtor")), ("third_party", _("Third party"))]
 REGION_CHOICES = [("any", _("Any")), ("CN", "CN"), ("US", "US"), ("UK", "UK")]
 

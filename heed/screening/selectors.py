@@ -19,6 +19,7 @@ from heed.screening.engine.evaluation import LabelledMessage, training_messages
 from heed.screening.engine.lexicon import Entry, ExceptionPhrase, Lexicon, load_lexicon
 from heed.screening.engine.screener import PASS, AccountFacts, Screener
 from heed.screening.models import (
+    LETTER_BATCH_KIND,
     LexiconChange,
     LexiconChangeQuerySet,
     MessageTemplate,
@@ -341,3 +342,23 @@ def messages_for_user(
     return messages.select_related(
         "account", "template_version__template", "sent_by", "reviewed_by"
     ).order_by("-created_at", "-id")
+
+
+# --- Print runs ---------------------------------------------------------------------------------
+
+
+def letter_runs_for_user(user: Any) -> Any:
+    """The print runs ``user`` started. Only the person who started a run sees it (its page, its
+    status through the API, its PDF): the PDF prints debtors' names and full addresses."""
+    from heed.tasks.models import TaskRun
+
+    if not getattr(user, "is_authenticated", False):
+        return TaskRun.objects.none()
+    return TaskRun.objects.filter(kind=LETTER_BATCH_KIND, created_by_id=user.pk)
+
+
+def letter_run_get_for_user(user: Any, pk: Any) -> Any:
+    """One print run of ``user``'s, or NotFound — the same for missing and not yours."""
+    from heed.core.scoping import get_scoped_or_404
+
+    return get_scoped_or_404(letter_runs_for_user(user), pk)

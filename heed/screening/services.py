@@ -18,7 +18,13 @@ from heed.screening import letters, outgoing, selectors
 from heed.screening.adapters import Outbound, adapter_get
 from heed.screening.engine.lexicon import CATEGORY_CODES, LexiconError, validate_entry
 from heed.screening.engine.screener import CHANNELS, Result
-from heed.screening.models import LexiconChange, MessageTemplate, OutgoingMessage, TemplateVersion
+from heed.screening.models import (
+    LETTER_BATCH_KIND,
+    LexiconChange,
+    MessageTemplate,
+    OutgoingMessage,
+    TemplateVersion,
+)
 from heed.screening.patterns import pattern_problem
 
 MAX_TEXT_LENGTH = 100_000
@@ -654,17 +660,34 @@ def _letter_for(message: OutgoingMessage, *, address: str, date: Any = None) -> 
     )
 
 
-def _checked_request_key(raw: str) -> str:
-    """A request key (a form's token, an API ``Idempotency-Key``) as stored, or a refusal."""
+def request_key_checked(raw: str, *, header: str = "") -> str:
+    """A request key (a form's one-time token, an API ``Idempotency-Key``) as stored, or a
+    refusal (400). ``header``: the HTTP header the key came in, which the refusal then names —
+    an API client sent that header, not a field called ``request_key``."""
     key = raw.strip()
-    if len(key) > REQUEST_KEY_MAX_LENGTH:
+    if len(key) <= REQUEST_KEY_MAX_LENGTH:
+        return key
+    if header:
         raise ApplicationError(
-            _("The request key is too long (at most %(limit)d characters).")
-            % {"limit": REQUEST_KEY_MAX_LENGTH},
+            _(
+                "The %(header)s header is too long: at most %(limit)d characters, "
+                "this one has %(length)d."
+            )
+            % {"header": header, "limit": REQUEST_KEY_MAX_LENGTH, "length": len(key)},
             "invalid",
-            fields={"request_key": [_("Too long.")]},
+            fields={
+                header: [
+                    _("At most %(limit)d characters (this one has %(length)d).")
+                    % {"limit": REQUEST_KEY_MAX_LENGTH, "length": len(key)}
+                ]
+            },
         )
-    return key
+    raise ApplicationError(
+        _("The request key is too long (at most %(limit)d characters).")
+        % {"limit": REQUEST_KEY_MAX_LENGTH},
+        "invalid",
+        fields={"request_key": [_("Too long.")]},
+    )
 
 
 @transaction.atomic
@@ -690,7 +713,7 @@ def message_send(
     request — a double click, a reload, a client's retry — return the message the first one
     made instead of sending another: one request, one message, one contact.
     """
-    key = _checked_request_key(request_key)
+    key = request_key_checked(request_key)
     if key:
         from heed.portfolio.models import Account
 
@@ -979,7 +1002,6 @@ def inbound_reply_receive(
 
 # --- Letter batches (background task, one combined PDF) -----------------------------------------
 
-LETTER_BATCH_KIND = "screening.letter_batch"
 LETTER_BATCH_MAX = 2000
 LETTER_BATCH_ADAPTER = "letter_batch"
 LETTER_BATCH_UNFIT_LISTED = 50
@@ -1018,7 +1040,7 @@ def letter_run_pdf(*, actor: Any, run: Any) -> tuple[bytes, int, int]:
 
     name = (run.result or {}).get("file") or ""
     if not name:
-        raise NotFound()
+        raise NotFound(_("This print run made no letters, so it has no PDF."))
     path = letters.letter_path(name)
     sent = list(
         OutgoingMessage.objects.filter(
@@ -1037,7 +1059,9 @@ def letter_run_pdf(*, actor: Any, run: Any) -> tuple[bytes, int, int]:
     kept = [message for message in sent if message.account_id in in_scope]
     left_out = len(sent) - len(kept)
     if not kept or not path.exists():
-        raise NotFound()
+        raise NotFound(
+            _("None of this print run's letters are on accounts in your scope any more.")
+        )
     if not left_out:
         return path.read_bytes(), len(kept), 0
     pdf, _pages = letters.letters_pdf(
@@ -1052,6 +1076,40 @@ def letter_run_pdf(*, actor: Any, run: Any) -> tuple[bytes, int, int]:
         ]
     )
     return pdf, len(kept), left_out
+
+
+@transaction.atomic
+def letter_run_download(*, actor: Any, run: Any) -> tuple[bytes, str]:
+    """The combined PDF of a print run and its file name, for the person who started it (``run``
+    from :func:`selectors.letter_run_get_for_user`), as :func:`letter_run_pdf` lays it out: only
+    the letters of accounts still in their scope. Every download is audited — the PDF prints
+    debtors' names and full addresses.
+
+    Conflict while the run is queued or running (``run_not_finished``: try again later) or when
+    it failed (``run_failed``: it made no PDF); NotFound when it made no letters or none of its
+    letters is in the actor's scope any more."""
+    from heed.tasks.models import TaskRun
+
+    _require(actor, "messages.send")
+    if run.status == TaskRun.Status.FAILED:
+        raise Conflict(_("This print run failed, so it has no PDF."), "run_failed")
+    if run.status != TaskRun.Status.SUCCEEDED:
+        raise Conflict(
+            _(
+                "This print run has not finished yet (%(status)s, %(percent)d%% done). "
+                "Try again when its status is “succeeded”."
+            )
+            % {"status": run.get_status_display(), "percent": run.progress_percent},
+            "run_not_finished",
+        )
+    pdf, count, left_out = letter_run_pdf(actor=actor, run=run)
+    record(
+        action="letter.batch_downloaded",
+        actor=actor,
+        target=run,
+        changes={"letters": count, "left_out": left_out},
+    )
+    return pdf, f"letters-{run.pk}.pdf"
 
 
 def _letter_version(version: TemplateVersion) -> None:
@@ -1090,7 +1148,7 @@ def letter_batch_start(
     from heed.tasks.services import task_run_start
 
     _require(actor, "messages.send")
-    key = _checked_request_key(request_key)
+    key = request_key_checked(request_key)
     ids = list(dict.fromkeys(account.pk for account in accounts))
     if key:
         get_user_model().objects.select_for_update().filter(pk=actor.pk).first()

@@ -673,12 +673,6 @@ def _accounts_from_tokens(user: Any, raw: str) -> tuple[list[Any], list[str]]:
     return found, unknown
 
 
-def _letter_runs(user: Any) -> Any:
-    from heed.tasks.models import TaskRun
-
-    return TaskRun.objects.filter(kind=services.LETTER_BATCH_KIND, created_by_id=user.pk)
-
-
 PRINT_RUNS_PAGE = 20
 
 
@@ -730,23 +724,18 @@ def letters(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "runs": _page(
-                request, _letter_runs(request.user).order_by("-created_at", "-pk"), PRINT_RUNS_PAGE
+                request,
+                selectors.letter_runs_for_user(request.user).order_by("-created_at", "-pk"),
+                PRINT_RUNS_PAGE,
             ),
             "has_versions": bool(versions),
         },
     )
 
 
-def _letter_run_get(request: HttpRequest, pk: Any) -> Any:
-    run = _letter_runs(request.user).filter(pk=pk).first()
-    if run is None:
-        raise Http404()
-    return run
-
-
 @permission_required("messages.send")
 def letter_run(request: HttpRequest, pk: Any) -> HttpResponse:
-    run = _letter_run_get(request, pk)
+    run = selectors.letter_run_get_for_user(request.user, pk)
     template = (
         "screening/_letter_run.html"
         if request.headers.get("HX-Request")
@@ -766,20 +755,15 @@ def _pdf_bytes_response(pdf: bytes, name: str) -> HttpResponse:
 @permission_required("messages.send")
 def letter_run_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
     """The combined PDF of a finished run, for the person who started it: only the letters of
-    accounts still in their scope (services.letter_run_pdf)."""
-    from heed.audit.services import record
-
-    run = _letter_run_get(request, pk)
-    if run.status != run.Status.SUCCEEDED:
-        raise Http404()
-    pdf, count, left_out = services.letter_run_pdf(actor=request.user, run=run)
-    record(
-        action="letter.batch_downloaded",
-        actor=request.user,
-        target=run,
-        changes={"letters": count, "left_out": left_out},
-    )
-    return _pdf_bytes_response(pdf, f"letters-{run.pk}.pdf")
+    accounts still in their scope, each download audited (services.letter_run_download; the
+    API's ``GET /api/v1/screening/letter-batches/{run}/pdf`` serves the same). A run that has
+    not finished has no PDF yet: 404 here (its page says why and polls until it finishes)."""
+    run = selectors.letter_run_get_for_user(request.user, pk)
+    try:
+        pdf, name = services.letter_run_download(actor=request.user, run=run)
+    except ApplicationError:
+        raise Http404() from None
+    return _pdf_bytes_response(pdf, name)
 
 
 @login_required

@@ -484,3 +484,32 @@ def test_too_long_postcode_is_refused(tmp_path: Path) -> None:
     assert result.rows_rejected == 1
     error = PlacementRowError.objects.get(placement=placement)
     assert (error.column, error.reason_code) == ("postcode", "too_long")
+
+
+def test_an_implausibly_short_address_is_refused_with_the_rule(tmp_path: Path) -> None:
+    from heed.portfolio.importer import reason_text
+
+    rows = [
+        {**GOOD, "address": "x", "city": "", "region": ""},
+        {
+            **US_ROW,
+            "external_ref": "US-2",
+            "address": "12",
+            "city": "",
+            "region": "",
+            "postcode": "",
+        },
+        # A short street line is enough with the city column: the letter prints both.
+        {**US_ROW, "external_ref": "US-3", "address": "1 Elm St", "postcode": ""},
+    ]
+    _placement, result = do_import(CreditorFactory(code="cfc"), write_csv(tmp_path / "a.csv", rows))
+    found = sorted((e.row, e.column, e.code) for e in result.errors)
+    assert found == [(2, "address", "implausible_address"), (3, "address", "implausible_address")]
+    assert (result.created, result.rows_rejected) == (1, 2)
+    assert _postal(Debtor.objects.get()) == "1 Elm St\nSpringfield, IL"
+    [error] = [e for e in result.errors if e.row == 2]
+    assert reason_text(error.code, error.params) == (
+        "Not a full postal address: give at least the street with the house number and the "
+        "town or city (in this column or the city column); a Chinese address needs at least "
+        "8 characters (e.g. 上海市黄浦区南京东路100号)."
+    )
