@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from heed.api.auth import ApiKeyAuth, StaffSessionAuth
 from heed.api.errors import install_error_handlers
 
-api = NinjaAPI(
+# Every operation that needs a caller can answer these, besides what it declares itself.
+_COMMON_ERRORS = {
+    401: "Not authenticated: sign in, or send 'Authorization: Bearer <API key>'.",
+    429: "Rate limit of the API key exceeded (see Retry-After).",
+}
+
+
+class HeedAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """Ninja's schema, with 401 and 429 on every authenticated operation (the error
+        handlers in ``heed.api.errors`` and the key's rate limit answer them everywhere)."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        error = {"$ref": "#/components/schemas/ErrorOut"}
+        for methods in schema.get("paths", {}).values():
+            for operation in methods.values():
+                if not isinstance(operation, dict) or "responses" not in operation:
+                    continue
+                if not operation.get("security"):
+                    continue
+                for status, description in _COMMON_ERRORS.items():
+                    operation["responses"].setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": error}},
+                        },
+                    )
+        return schema
+
+
+api = HeedAPI(
     title="Heed API",
     version="1",
     description=(

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, SessionAuth
 
 from heed.core import context
@@ -22,7 +23,9 @@ class RateLimited(ApplicationError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"Rate limit exceeded for this API key; retry after {retry_after} s.", "rate_limited"
+            _("Rate limit exceeded for this API key; retry after %(seconds)s s.")
+            % {"seconds": retry_after},
+            "rate_limited",
         )
         self.retry_after = retry_after
 

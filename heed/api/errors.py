@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -24,6 +25,55 @@ def _field_name(loc: list[Any]) -> str:
     return ".".join(parts) or (str(loc[0]) if loc else "request")
 
 
+def _validation_message(error: dict[str, Any]) -> str:
+    """A field's validation error in the caller's language (pydantic's English text for kinds
+    not listed)."""
+    kind = str(error.get("type", ""))
+    context = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return _("A whole number is required.")
+    if kind in ("float_type", "float_parsing", "decimal_type", "decimal_parsing"):
+        return _("A number is required.")
+    if kind in ("string_type", "string_unicode"):
+        return _("A text is required.")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("true or false is required.")
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return _("A list is required.")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("An object is required.")
+    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        return _("A date is required (YYYY-MM-DD).")
+    if kind in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
+        return _("A date and time is required (ISO 8601).")
+    if kind in ("uuid_type", "uuid_parsing"):
+        return _("A UUID is required.")
+    if kind == "string_too_long" and "max_length" in context:
+        return _("At most %(count)s characters.") % {"count": context["max_length"]}
+    if kind == "string_too_short" and "min_length" in context:
+        return _("At least %(count)s characters.") % {"count": context["min_length"]}
+    if kind == "too_long" and "max_length" in context:
+        return _("At most %(count)s items.") % {"count": context["max_length"]}
+    if kind == "literal_error" and "expected" in context:
+        return _("Use one of: %(values)s.") % {"values": context["expected"]}
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        limit = next(iter(context.values()), "")
+        message = {
+            "greater_than": _("Must be greater than %(limit)s."),
+            "greater_than_equal": _("Must be at least %(limit)s."),
+            "less_than": _("Must be less than %(limit)s."),
+            "less_than_equal": _("Must be at most %(limit)s."),
+        }[kind]
+        return message % {"limit": limit}
+    if kind in ("json_invalid", "json_type"):
+        return _("The body is not valid JSON.")
+    return str(error.get("msg", "invalid"))
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
     def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
@@ -40,12 +90,14 @@ def install_error_handlers(api: NinjaAPI) -> None:
         fields: dict[str, list[str]] = {}
         for err in exc.errors:
             fields.setdefault(_field_name(list(err.get("loc", []))), []).append(
-                str(err.get("msg", "invalid"))
+                _validation_message(err)
             )
         names = ", ".join(sorted(fields))
         return api.create_response(
             request,
-            error_body("invalid", f"The request is not valid: {names}.", fields),
+            error_body(
+                "invalid", _("The request is not valid: %(names)s.") % {"names": names}, fields
+            ),
             status=422,
         )
 
@@ -55,7 +107,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
             request,
             error_body(
                 "not_authenticated",
-                "Authentication required: sign in, or send 'Authorization: Bearer <API key>'.",
+                _("Authentication required: sign in, or send 'Authorization: Bearer <API key>'."),
             ),
             status=401,
         )
@@ -64,7 +116,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return api.create_response(request, error_body("not_found", "Not found."), status=404)
+        return api.create_response(request, error_body("not_found", _("Not found.")), status=404)
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
@@ -83,7 +135,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
 def unknown_api_path(request: HttpRequest, rest: str = "") -> HttpResponse:
     """``/api/v1/<anything unknown>``: a 404 in the API's error format, not an HTML page."""
-    return JsonResponse(error_body("not_found", "Not found."), status=404)
+    return JsonResponse(error_body("not_found", _("Not found.")), status=404)
 
 
 class MethodNotAllowedMiddleware:
@@ -101,8 +153,13 @@ class MethodNotAllowedMiddleware:
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             allowed = response.get("Allow", "")
-            message = f"{request.method} is not allowed here"
-            message += f"; allowed: {allowed}." if allowed else "."
+            if allowed:
+                message = _("%(method)s is not allowed here; allowed: %(allowed)s.") % {
+                    "method": request.method,
+                    "allowed": allowed,
+                }
+            else:
+                message = _("%(method)s is not allowed here.") % {"method": request.method}
             converted = JsonResponse(error_body("method_not_allowed", message), status=405)
             if allowed:
                 converted["Allow"] = allowed

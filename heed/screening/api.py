@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Header, Query, Router, Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictInt
 
 from heed.api.permissions import require
 from heed.api.schemas import ErrorOut
@@ -41,7 +41,9 @@ class CheckIn(Schema):
     text: str = Field(max_length=services.MAX_TEXT_LENGTH)
     language: Literal["zh", "en"] | None = None
     channel: Literal["sms", "email", "letter", "call", "voicemail", "im", "other"] | None = None
-    account: int | None = Field(default=None, description="Account id: decides gated categories")
+    account: StrictInt | None = Field(
+        default=None, description="Account id: decides gated categories"
+    )
 
 
 class FindingOut(Schema):
@@ -56,6 +58,10 @@ class FindingOut(Schema):
 class CheckOut(Schema):
     verdict: Literal["block", "review", "pass"]
     findings: list[FindingOut]
+    lexicon_version: str = Field(
+        description="The lexicon that screened the text (files' VERSION, plus "
+        "+ui.<count>.<last id> when approved UI changes apply)"
+    )
 
 
 @router.post("/screening/check", response={200: CheckOut, **ERRORS})
@@ -161,6 +167,7 @@ class MessageOut(Schema):
     reason: str
     screening_verdict: str
     screening_findings: list[dict[str, Any]]
+    lexicon_version: str = Field(description="The lexicon that screened it")
     decision: int | None = Field(alias="decision_id")
     contact_attempt: int | None = Field(alias="contact_attempt_id")
     adapter: str

@@ -226,6 +226,9 @@ class OutgoingMessage(models.Model):
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     screening_verdict = models.CharField(_("screening verdict"), max_length=6)
     screening_findings = models.JSONField(_("screening findings"), default=list)
+    # The lexicon that screened it (files' VERSION, plus +ui.<count>.<last id> for approved UI
+    # changes): a finding's rule can be traced to the entry as it was then.
+    lexicon_version = models.CharField(_("lexicon version"), max_length=60, blank=True)
     decision = models.ForeignKey(
         "compliance.Decision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

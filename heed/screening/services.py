@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from heed.audit.services import record
-from heed.core.errors import ApplicationError, Conflict
+from heed.core.errors import ApplicationError, Conflict, NotFound
 from heed.screening import letters, outgoing, selectors
 from heed.screening.adapters import Outbound, adapter_get
 from heed.screening.engine.lexicon import CATEGORY_CODES, LexiconError, validate_entry
@@ -66,7 +66,15 @@ def screen_text(
     if account_id not in (None, ""):
         from heed.portfolio.selectors import account_get_for_user
 
-        facts = selectors.account_facts(account_get_for_user(actor, account_id))
+        try:
+            account = account_get_for_user(actor, account_id)
+        except NotFound:
+            # The same answer for "does not exist" and "not yours", on the field it came from.
+            message = _("No such account in your scope.")
+            raise ApplicationError(
+                message, "not_found", fields={"account": [message]}, status=404
+            ) from None
+        facts = selectors.account_facts(account)
     return selectors.screener_get().screen(
         text, language=language or None, channel=channel or None, facts=facts
     )
@@ -579,6 +587,7 @@ def _checked_message(
         body=body,
         screening_verdict=result.verdict,
         screening_findings=[f.as_dict() for f in result.findings],
+        lexicon_version=result.lexicon_version,
         sent_by=actor,
         request_key=request_key,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -116,7 +117,7 @@ def test_403_404_and_422_share_the_error_format(lead: User, team_beta: Team) -> 
     assert invalid.json() == {
         "code": "invalid",
         "message": "The request is not valid: name.",
-        "fields": {"name": ["Field required"]},
+        "fields": {"name": ["This field is required."]},
     }
     bad_path = bearer(lead_raw).get("/api/v1/users/abc")
     assert bad_path.status_code == 422
@@ -291,3 +292,36 @@ def test_a_session_write_without_the_csrf_token_is_still_refused_and_with_it_all
     )
     assert allowed.status_code == 201, allowed.content
     assert ApiKey.objects.count() == 1
+
+
+def test_every_authenticated_operation_documents_401_and_429(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = [
+        (path, method, operation)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+    ]
+    assert len(operations) > 50
+    for path, method, operation in operations:
+        assert operation.get("security"), (path, method)
+        for status in ("401", "429"):
+            response = operation["responses"][status]
+            ref = response["content"]["application/json"]["schema"]["$ref"]
+            assert ref == "#/components/schemas/ErrorOut", (path, method, status)
+
+
+def test_input_errors_speak_the_callers_language(lead: User) -> None:
+    _key, raw = api_key_create(actor=None, user=lead, name="l")
+    caller = bearer(raw)
+    response = caller.post(
+        "/api/v1/screening/check",
+        data=json.dumps({"text": 5, "extra": 1}),
+        content_type="application/json",
+        headers={"Accept-Language": "zh-hans"},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["message"] == "请求无效：extra, text。"
+    assert body["fields"] == {"extra": ["未知字段。"], "text": ["需要文本。"]}
+    missing = caller.get("/api/v1/no-such-thing", headers={"Accept-Language": "zh-hans"})
+    assert (missing.status_code, missing.json()["message"]) == (404, "未找到。")

@@ -187,7 +187,11 @@ class Result:
     suppressed: tuple[Suppressed, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "findings": [f.as_dict() for f in self.findings]}
+        return {
+            "verdict": self.verdict,
+            "findings": [f.as_dict() for f in self.findings],
+            "lexicon_version": self.lexicon_version,
+        }
 
 
 class Classifier(Protocol):

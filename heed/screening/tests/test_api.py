@@ -11,6 +11,7 @@ from django.test import Client
 from heed.core.roles import Role
 from heed.portfolio.tests.conftest import field_keys  # noqa: F401  (autouse: PII keys)
 from heed.portfolio.tests.factories import AccountFactory
+from heed.screening.engine.lexicon import load_lexicon
 
 URL = "/api/v1/screening/check"
 LAWSUIT = "如果本周不还款，我们将起诉您。"
@@ -56,6 +57,7 @@ def test_collector_gets_verdict_and_findings(
                 "confidence": 0.95,
             }
         ],
+        "lexicon_version": load_lexicon().version,
     }
 
 
@@ -64,7 +66,11 @@ def test_lawful_text_passes(
 ) -> None:
     client = api_client_for(make_user(Role.COLLECTOR))
     response = post(client, {"text": "已为您执行自动扣款，扣款金额500元。"})
-    assert response.json() == {"verdict": "pass", "findings": []}
+    assert response.json() == {
+        "verdict": "pass",
+        "findings": [],
+        "lexicon_version": load_lexicon().version,
+    }
 
 
 def test_unknown_fields_and_values_are_rejected(
@@ -91,6 +97,7 @@ def test_gated_category_follows_the_account_facts(
     assert post(client, {"text": LAWSUIT, "account": approved.pk}).json() == {
         "verdict": "pass",
         "findings": [],
+        "lexicon_version": load_lexicon().version,
     }
     assert post(client, {"text": LAWSUIT, "account": barred.pk}).json()["verdict"] == "block"
 
@@ -102,10 +109,26 @@ def test_account_outside_scope_is_not_found(
     account = AccountFactory(assigned_collector=people.right, litigation_status="approved")
     response = post(api_client_for(people.other), {"text": LAWSUIT, "account": account.pk})
     assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.json() == {
+        "code": "not_found",
+        "message": "No such account in your scope.",
+        "fields": {"account": ["No such account in your scope."]},
+    }
     missing = post(api_client_for(people.other), {"text": LAWSUIT, "account": 999_999})
     assert missing.status_code == 404
     assert missing.json() == response.json()
+
+
+@pytest.mark.parametrize("account", [True, "7", 7.0, [7]])
+def test_account_must_be_a_number(
+    make_user: Callable[..., Any], api_client_for: Callable[..., Client], account: Any
+) -> None:
+    # true was read as account 1, and "7" as account 7.
+    response = post(
+        api_client_for(make_user(Role.COLLECTOR)), {"text": LAWSUIT, "account": account}
+    )
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["account"]
 
 
 @pytest.mark.parametrize("text", ["", " ", "\n\t  \u3000"])

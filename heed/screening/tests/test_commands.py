@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from heed.screening.engine.lexicon import load_lexicon
+
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -33,7 +35,11 @@ def test_screen_reads_a_file_with_account_facts(tmp_path: Path) -> None:
     call_command("screen", str(source), stdout=plain)
     call_command("screen", str(source), "--facts", "litigation_approved", stdout=with_facts)
     assert json.loads(plain.getvalue())["verdict"] == "review"
-    assert json.loads(with_facts.getvalue()) == {"verdict": "pass", "findings": []}
+    assert json.loads(with_facts.getvalue()) == {
+        "verdict": "pass",
+        "findings": [],
+        "lexicon_version": VERSION,
+    }
 
 
 def test_screen_refuses_unknown_facts() -> None:
@@ -41,6 +47,7 @@ def test_screen_refuses_unknown_facts() -> None:
         call_command("screen", "--facts", "rich_uncle", stdout=io.StringIO())
 
 
+VERSION = load_lexicon().version
 BLOCK_LAORAI = {
     "verdict": "block",
     "findings": [
@@ -53,6 +60,7 @@ BLOCK_LAORAI = {
             "confidence": 0.95,
         }
     ],
+    "lexicon_version": VERSION,
 }
 
 
@@ -62,7 +70,7 @@ def test_screen_reads_a_gbk_file_with_the_encoding_option(tmp_path: Path) -> Non
     out = io.StringIO()
     call_command("screen", str(source), "--encoding", "gbk", stdout=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert lines == [BLOCK_LAORAI, {"verdict": "pass", "findings": []}]
+    assert lines == [BLOCK_LAORAI, {"verdict": "pass", "findings": [], "lexicon_version": VERSION}]
 
 
 @pytest.mark.parametrize(

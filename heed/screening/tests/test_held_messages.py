@@ -219,6 +219,24 @@ def test_api_queue_release_and_reject(
     assert (again.status_code, again.json()["code"]) == (409, "already_decided")
 
 
+def test_a_held_message_records_the_lexicon_that_screened_it(
+    people: dict[str, Any],
+    held: OutgoingMessage,
+    api_client_for: Callable[..., Client],
+    client_for: Callable[..., Client],
+) -> None:
+    # The officers' approved change is part of it: the files' VERSION plus +ui.<count>.<id>.
+    version = selectors.screener_get().lexicon.version
+    assert "+ui.1." in version
+    assert held.lexicon_version == version
+    listed = api_client_for(people["qa"]).get("/api/v1/screening/messages/held").json()
+    assert [m["lexicon_version"] for m in listed] == [version]
+    html = client_for(people["qa"]).get("/screening/held/").content.decode()
+    assert f"Screened with lexicon {version}." in html
+    log = client_for(people["qa"]).get("/screening/messages/").content.decode()
+    assert f'title="The lexicon that screened it">{version}</span>' in log
+
+
 def test_review_screen_lists_highlights_and_rejects(
     people: dict[str, Any], held: OutgoingMessage, client_for: Callable[..., Client], outbox: Path
 ) -> None:
