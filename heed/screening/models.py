@@ -40,6 +40,11 @@ class LexiconChange(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     language = models.CharField(_("language"), max_length=2, choices=LANGUAGE_CHOICES)
     phrase = models.CharField(_("phrase"), max_length=200)
+    # The phrase as the screener matches it (the normalised key of a phrase or an exception, the
+    # text of a pattern): one pending change per kind, language and key (a double click, or two
+    # officers at once, cannot queue the same change twice). Empty on changes proposed before it
+    # existed; the service compares those by their phrase.
+    match_key = models.CharField(_("match key"), max_length=1000, blank=True, editable=False)
     # Phrases and patterns: the category they signal. Exceptions: the categories they protect
     # (comma-separated; empty = every category).
     category = models.CharField(_("category"), max_length=3, choices=CATEGORY_CHOICES, blank=True)
@@ -91,6 +96,11 @@ class LexiconChange(models.Model):
             models.CheckConstraint(
                 name="lexicon_change_phrase_has_category",
                 condition=Q(kind="exception") | ~Q(category=""),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "language", "match_key"],
+                condition=Q(status="proposed") & ~Q(match_key=""),
+                name="lexicon_change_one_pending_per_key",
             ),
         ]
 

@@ -57,9 +57,15 @@ def change_as_exception(change: LexiconChange) -> ExceptionPhrase:
     return ExceptionPhrase(change.phrase, change.language, categories, f"ui:{change.pk}")
 
 
-def _approved_state() -> tuple[int, int]:
-    state = LexiconChange.objects.approved().aggregate(count=Count("id"), last=Max("id"))
-    return int(state["count"] or 0), int(state["last"] or 0)
+def _approved_state() -> tuple[int, int, str]:
+    """How many changes are approved, the last one's id, and when the last decision was made
+    (SQLite hands out the id of a rolled-back row again, so count and id alone can name two
+    different sets)."""
+    state = LexiconChange.objects.approved().aggregate(
+        count=Count("id"), last=Max("id"), decided=Max("decided_at")
+    )
+    decided = state["decided"].isoformat() if state["decided"] else ""
+    return int(state["count"] or 0), int(state["last"] or 0), decided
 
 
 def lexicon_build(changes: list[LexiconChange], version_suffix: str = "") -> Lexicon:
@@ -124,8 +130,8 @@ def screener_get() -> Screener:
 
     Rebuilt only when an approval changes the set (one cheap aggregate query per call).
     """
-    count, last = _approved_state()
-    key = f"{count}.{last}"
+    count, last, decided = _approved_state()
+    key = f"{count}.{last}.{decided}"
     screener = _cache.get(key)
     if screener is None:
         with _lock:

@@ -4,17 +4,18 @@ for a user (reads the account through portfolio's scoped selector)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from heed.audit.services import record
 from heed.core.errors import ApplicationError, Conflict, NotFound
-from heed.screening import letters, outgoing, selectors
+from heed.screening import letters, lexicon_checks, outgoing, selectors
 from heed.screening.adapters import Outbound, adapter_get
 from heed.screening.engine.lexicon import CATEGORY_CODES, LexiconError, validate_entry
 from heed.screening.engine.screener import CHANNELS, Result
@@ -80,17 +81,21 @@ def screen_text(
     )
 
 
-def _pattern_errors(pattern: str) -> list[str]:
-    """Why ``pattern`` cannot go into the lexicon (translated), or nothing."""
+def _pattern_errors(pattern: str, language: str) -> list[str]:
+    """Why ``pattern`` cannot go into the lexicon (translated), or nothing: it does not parse,
+    could run too long, can match nothing, or can never match the view of ``language`` it runs
+    on (upper case, traditional characters, abbreviations the view writes out …)."""
     problem = pattern_problem(pattern)
     if problem is None:
-        return []
+        view = lexicon_checks.view_error(pattern, language) if language in ("zh", "en") else None
+        return [view] if view else []
     if problem.code == "syntax":
+        reason = lexicon_checks.regex_error_text(problem.reason)
         if problem.position is None:
-            return [_("Not a valid pattern: %(reason)s.") % {"reason": problem.reason}]
+            return [_("Not a valid pattern: %(reason)s.") % {"reason": reason}]
         return [
             _("Not a valid pattern: %(reason)s (at position %(position)d).")
-            % {"reason": problem.reason, "position": problem.position}
+            % {"reason": reason, "position": problem.position}
         ]
     if problem.code == "backtracking":
         return [
@@ -125,38 +130,57 @@ def _validate_change(
     exception_categories: str,
 ) -> None:
     """Each problem on the field it belongs to, in the user's language. Patterns that can match
-    nothing or backtrack catastrophically are refused here, before they are stored (and before
-    the impact preview or an approval could run them)."""
-    from heed.screening.engine.lexicon import GATES, LANGUAGES, Entry, normalised_key
+    nothing, never match the view they run on, or backtrack catastrophically are refused here,
+    before they are stored (and before the impact preview or an approval could run them); a
+    gate only where the category can be lawful (engine.lexicon.CATEGORY_GATES); a phrase in the
+    language it is written in."""
+    from heed.screening.engine.lexicon import LANGUAGES, Entry, normalised_key
 
     fields: dict[str, list[str]] = {}
     if kind not in LexiconChange.Kind.values:
         fields["kind"] = [_("Unknown kind.")]
     if language not in LANGUAGES:
         fields["language"] = [_("Use zh or en.")]
+    wrong = (
+        lexicon_checks.language_error(phrase, language)
+        if kind in (LexiconChange.Kind.PHRASE, LexiconChange.Kind.EXCEPTION)
+        and phrase
+        and language in LANGUAGES
+        else None
+    )
+    if wrong:
+        fields["language"] = [wrong]
     if kind == LexiconChange.Kind.EXCEPTION:
         unknown = [c for c in exception_categories.split(",") if c and c not in CATEGORY_CODES]
         if unknown:
             fields["exception_categories"] = [
                 _("Unknown category: %(codes)s") % {"codes": ", ".join(unknown)}
             ]
-        if language in LANGUAGES and not normalised_key(phrase, language)[0]:
+        if (
+            language in LANGUAGES
+            and "language" not in fields
+            and not normalised_key(phrase, language)[0]
+        ):
             fields["phrase"] = [_("The phrase is empty after normalisation.")]
     elif kind in LexiconChange.Kind.values:
         if not category:
             fields["category"] = [_("Choose a category.")]
         elif category not in CATEGORY_CODES:
             fields["category"] = [_("Unknown category: %(codes)s") % {"codes": category}]
-        if gate and gate not in GATES:
-            fields["gate"] = [_("Unknown gate.")]
+        elif gate_wrong := lexicon_checks.gate_error(category, gate):
+            fields["gate"] = [gate_wrong]
         if not 0 < confidence <= 1:
             fields["confidence"] = [_("Between 0 and 1.")]
         if not phrase:
             fields["phrase"] = [_("This field is required.")]
         elif kind == LexiconChange.Kind.PATTERN:
-            if errors := _pattern_errors(phrase):
+            if errors := _pattern_errors(phrase, language):
                 fields["phrase"] = errors
-        elif language in LANGUAGES and not normalised_key(phrase, language)[0]:
+        elif (
+            language in LANGUAGES
+            and "language" not in fields
+            and not normalised_key(phrase, language)[0]
+        ):
             fields["phrase"] = [_("The phrase is empty after normalisation.")]
         if not fields:
             try:  # the engine's own rules, in case they ask more than the checks above
@@ -167,6 +191,130 @@ def _validate_change(
                 fields["phrase"] = [_("This entry is not valid for the lexicon.")]
     if fields:
         raise ApplicationError(_("The change is not valid."), "invalid", fields=fields)
+
+
+def _source_name(source: str) -> str:
+    """Where a lexicon entry comes from, in words: a file and line, or an approved change."""
+    if source.startswith("ui:"):
+        return _("approved change #%(number)s") % {"number": source[3:]}
+    name, _colon, line = source.rpartition(":")
+    if not name:
+        return source
+    return _("lexicon file %(file)s, line %(line)s") % {"file": name, "line": line}
+
+
+def _existing_entries(kind: str, language: str, phrase: str) -> list[Any]:
+    """The lexicon's entries (files and approved changes) the screener matches under the same
+    key as this phrase or pattern."""
+    from heed.screening.engine.lexicon import normalised_key
+
+    lexicon = selectors.screener_get().lexicon
+    if kind == LexiconChange.Kind.PATTERN:
+        return [e for _p, e in lexicon.patterns if e.language == language and e.phrase == phrase]
+    key, prefix, suffix = normalised_key(phrase, language)
+    automaton = lexicon.cjk if language == "zh" else lexicon.latin
+    compiled = automaton.get(key, ()) if len(automaton) else ()
+    return [c.entry for c in compiled if (c.prefix, c.suffix) == (prefix, suffix)]
+
+
+def _existing_exception(language: str, phrase: str, categories: str) -> Any:
+    from heed.screening.engine.lexicon import normalised_key
+
+    lexicon = selectors.screener_get().lexicon
+    key = normalised_key(phrase, language)[0]
+    wanted = frozenset(c for c in categories.split(",") if c)
+    view = "zh" if language == "zh" else "en"
+    automaton = lexicon.exception_automata[view]
+    for number, _length in automaton.get(key, ()) if len(automaton) else ():
+        exception = lexicon.exceptions[number]
+        if exception.language == language and exception.categories == wanted:
+            return exception
+    return None
+
+
+def _refuse_duplicate(message: str) -> None:
+    raise ApplicationError(
+        _("The change is not valid."), "duplicate", fields={"phrase": [message]}, status=409
+    )
+
+
+def _pending_message(change: LexiconChange) -> str:
+    return _(
+        "A change to the same phrase is already waiting for approval: %(phrase)s "
+        "(%(category)s, proposed by %(user)s on %(date)s). It must be decided first."
+    ) % {
+        "phrase": change.phrase,
+        "category": (
+            lexicon_checks.category_name(change.category)
+            if change.category
+            else change.exception_categories or _("all categories")
+        ),
+        "user": change.proposed_by,
+        "date": timezone.localtime(change.proposed_at).strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _check_not_duplicate(
+    *,
+    kind: str,
+    language: str,
+    phrase: str,
+    category: str,
+    gate: str,
+    exception_categories: str,
+    against_pending: bool = True,
+) -> None:
+    """Refuse a change the lexicon already has, or one that would contradict it.
+
+    - one pending change per kind, language and key (``match_key``; a double click or two
+      officers at once; the database enforces it for new rows);
+    - a phrase or pattern already in the lexicon (files or approved changes) with the same
+      category and gate is a duplicate; under another gate of its category, or under another
+      category, it would contradict the entry (one phrase, one category: 老赖 is P3, a P1 老赖
+      would report an insult as a threat of violence). Moving an entry means changing it;
+    - an exception the lexicon already has for the same categories."""
+    key = lexicon_checks.match_key(kind, language, phrase)
+    pending = LexiconChange.objects.pending().filter(kind=kind, language=language)
+    for change in pending.select_related("proposed_by").order_by("id") if against_pending else ():
+        if lexicon_checks.match_key(kind, language, change.phrase) == key:
+            _refuse_duplicate(_pending_message(change))
+    if kind == LexiconChange.Kind.EXCEPTION:
+        exception = _existing_exception(language, phrase, exception_categories)
+        if exception is not None:
+            _refuse_duplicate(
+                _("This exception is already in the lexicon (%(source)s).")
+                % {"source": _source_name(exception.source)}
+            )
+        return
+    from heed.screening.engine.lexicon import DEFAULT_GATES
+
+    wanted_gate = gate or DEFAULT_GATES.get(category, "never")
+    for entry in _existing_entries(kind, language, phrase):
+        values = {
+            "category": lexicon_checks.category_name(entry.category),
+            "gate": lexicon_checks.gate_name(entry.effective_gate),
+            "source": _source_name(entry.source),
+        }
+        if entry.category != category:
+            _refuse_duplicate(
+                _(
+                    "This is already in the lexicon under %(category)s (%(source)s). A phrase "
+                    "has one category: to move it, that entry must be changed."
+                )
+                % values
+            )
+        if entry.effective_gate != wanted_gate:
+            _refuse_duplicate(
+                _(
+                    "This is already in the lexicon under %(category)s with the gate "
+                    "“%(gate)s” (%(source)s); a second entry with another gate would "
+                    "contradict it."
+                )
+                % values
+            )
+        _refuse_duplicate(
+            _("This is already in the lexicon under %(category)s (%(source)s).") % values
+        )
 
 
 @transaction.atomic
@@ -202,17 +350,41 @@ def lexicon_change_propose(
         raise ApplicationError(
             _("Say why."), "invalid", fields={"reason": [_("A reason is required.")]}
         )
-    change = LexiconChange.objects.create(
+    _check_not_duplicate(
         kind=kind,
         language=language,
         phrase=phrase,
         category=category,
         gate=gate,
-        confidence=confidence,
         exception_categories=exception_categories,
-        reason=reason.strip(),
-        proposed_by=actor,
     )
+    key = lexicon_checks.match_key(kind, language, phrase)
+    try:
+        with transaction.atomic():
+            change = LexiconChange.objects.create(
+                kind=kind,
+                language=language,
+                phrase=phrase,
+                match_key=key,
+                category=category,
+                gate=gate,
+                confidence=confidence,
+                exception_categories=exception_categories,
+                reason=reason.strip(),
+                proposed_by=actor,
+            )
+    except IntegrityError:
+        # The same change proposed at the same moment (a double click): the unique constraint
+        # on pending changes let the first one in.
+        existing = (
+            LexiconChange.objects.pending()
+            .filter(kind=kind, language=language, match_key=key)
+            .select_related("proposed_by")
+            .first()
+        )
+        if existing is None:
+            raise
+        _refuse_duplicate(_pending_message(existing))
     record(
         action="screening.lexicon_proposed",
         actor=actor,
@@ -231,7 +403,14 @@ def lexicon_change_propose(
     return change
 
 
-def _decide(*, actor: Any, change: LexiconChange, status: str, note: str) -> LexiconChange:
+def _decide(
+    *,
+    actor: Any,
+    change: LexiconChange,
+    status: str,
+    note: str,
+    check: Callable[[LexiconChange], None] | None = None,
+) -> LexiconChange:
     locked = LexiconChange.objects.select_for_update().get(pk=change.pk)
     if not locked.is_pending:
         raise Conflict(_("This change has already been decided."), "already_decided")
@@ -241,6 +420,8 @@ def _decide(*, actor: Any, change: LexiconChange, status: str, note: str) -> Lex
             "four_eyes",
             status=403,
         )
+    if check is not None:
+        check(locked)
     locked.status = status
     locked.decided_by = actor
     locked.decided_at = timezone.now()
@@ -256,10 +437,44 @@ def _decide(*, actor: Any, change: LexiconChange, status: str, note: str) -> Lex
     return locked
 
 
+def _check_still_valid(change: LexiconChange) -> None:
+    """A pending change checked again as a new proposal would be, against the lexicon (not
+    against other pending changes: of two duplicates stored before the check, the first one
+    approved is then in the lexicon and the second is refused)."""
+    _validate_change(
+        kind=change.kind,
+        language=change.language,
+        phrase=change.phrase,
+        category=change.category,
+        gate=change.gate,
+        confidence=change.confidence,
+        exception_categories=change.exception_categories,
+    )
+    _check_not_duplicate(
+        kind=change.kind,
+        language=change.language,
+        phrase=change.phrase,
+        category=change.category,
+        gate=change.gate,
+        exception_categories=change.exception_categories,
+        against_pending=False,
+    )
+
+
 @transaction.atomic
 def lexicon_change_approve(*, actor: Any, change: LexiconChange, note: str = "") -> LexiconChange:
-    """Four-eyes: the approver must not be the proposer. From now on the screener uses it."""
-    return _decide(actor=actor, change=change, status=LexiconChange.Status.APPROVED, note=note)
+    """Four-eyes: the approver must not be the proposer. From now on the screener uses it.
+
+    The change is checked again as a new proposal would be: one proposed before a rule existed
+    (a gate on an "always" category, a pattern that never matches) or that the lexicon has
+    gained meanwhile cannot be approved; it can be rejected."""
+    return _decide(
+        actor=actor,
+        change=change,
+        status=LexiconChange.Status.APPROVED,
+        note=note,
+        check=_check_still_valid,
+    )
 
 
 @transaction.atomic

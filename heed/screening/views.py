@@ -79,6 +79,10 @@ class ChangeForm(forms.Form):
         label=gettext_lazy("Gate"),
         choices=[("", gettext_lazy("Category default")), *((g, GATE_LABELS[g]) for g in GATES)],
         required=False,
+        help_text=gettext_lazy(
+            "Only where a true legal statement or a real court document can be lawful (P4, P5, "
+            "P6, P8, P10, P13, P15); threats, insults and the other categories take no gate."
+        ),
     )
     confidence = forms.FloatField(
         label=gettext_lazy("Confidence"), min_value=0.05, max_value=1.0, initial=0.95
@@ -232,6 +236,14 @@ def lexicon(request: HttpRequest) -> HttpResponse:
             "can_approve": has_permission(request.user, "compliance.approve"),
             "categories": categories,
             "lexicon": screener.lexicon,
+            "regated": [
+                {
+                    "entry": entry,
+                    "category": CATEGORY_LABELS.get(entry.category, entry.category),
+                    "gate": GATE_LABELS.get(entry.gate, entry.gate),
+                }
+                for entry in screener.lexicon.regated
+            ],
             "pending": changes.pending(),
             "decided": _page(
                 request, changes.exclude(status=LexiconChange.Status.PROPOSED), DECIDED_CHANGES_PAGE
@@ -275,7 +287,9 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
             services.lexicon_change_reject(actor=request.user, change=change, note=note)
             messages.success(request, _("Rejected."))
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        # A change checked again on approval names what is wrong with it.
+        reasons = [error for errors in exc.fields.values() for error in errors]
+        messages.error(request, " ".join([exc.message, *reasons]))
     return redirect("screening:lexicon")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,26 @@ GATED_CATEGORIES: frozenset[str] = frozenset({"P5", "P8", "P13", "P15"})
 DEFAULT_GATES: dict[str, str] = {"P5": "lawyer", "P8": "lawsuit", "P13": "fee"}
 
 GATES: tuple[str, ...] = ("never", "lawyer", "lawsuit", "filed", "enforcement", "fee", "credit")
+
+# The gates an entry may name, per category: only where a true statement or a real court
+# document can be lawful, and only the facts that could make one of the category's statements
+# true. A gate names such a fact; no fact makes a threat, an insult or an arrest threat lawful,
+# so every other category (P1-P3, P7, P9, P11, P12, P14, P16-P18) takes none (``never``, or
+# nothing, is always allowed). P4 "you are ordered to appear" is true once a suit is filed;
+# P6 court papers exist once filed or after judgment, a law firm's letter once a lawyer is
+# instructed; P10 a wage deduction by the employer needs a judgment; P13 a fee needs the
+# contract; P15 a credit report needs a creditor that reports (or a judgment, for the list
+# of judgment defaulters).
+_LEGAL_GATES = ("lawyer", "lawsuit", "filed", "enforcement")
+CATEGORY_GATES: dict[str, tuple[str, ...]] = {
+    "P4": ("filed", "enforcement"),
+    "P5": _LEGAL_GATES,
+    "P6": ("lawyer", "filed", "enforcement"),
+    "P8": _LEGAL_GATES,
+    "P10": ("enforcement",),
+    "P13": ("fee",),
+    "P15": ("credit", "enforcement"),
+}
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 
@@ -102,13 +122,37 @@ class Compiled:
 WITHIN = ("", "sentence")
 
 
+def gate_problem(category: str, gate: str) -> str | None:
+    """Why ``category`` cannot take ``gate``: ``"always"`` (the category takes no gate: no
+    account fact makes it lawful), ``"unfit"`` (the gate is not one of the category's
+    :data:`CATEGORY_GATES`), ``"unknown"``; ``None`` when it can (no gate, ``never``, or one of
+    the category's)."""
+    if gate in ("", "never"):
+        return None
+    if gate not in GATES:
+        return "unknown"
+    allowed = CATEGORY_GATES.get(category, ())
+    if not allowed:
+        return "always"
+    return None if gate in allowed else "unfit"
+
+
 def validate_entry(entry: Entry) -> None:
     if entry.category not in CATEGORY_CODES:
         raise LexiconError(f"unknown category {entry.category!r}")
     if entry.language not in LANGUAGES:
         raise LexiconError(f"unknown language {entry.language!r}")
-    if entry.gate and entry.gate not in GATES:
+    problem = gate_problem(entry.category, entry.gate)
+    if problem == "unknown":
         raise LexiconError(f"unknown gate {entry.gate!r}")
+    if problem == "always":
+        raise LexiconError(
+            f"gate {entry.gate!r} on {entry.category}, which no account fact makes lawful "
+            "(use no gate or gate=never)"
+        )
+    if problem == "unfit":
+        allowed = ", ".join(CATEGORY_GATES[entry.category])
+        raise LexiconError(f"gate {entry.gate!r} does not fit {entry.category} (use {allowed})")
     if not 0 < entry.confidence <= 1:
         raise LexiconError("confidence must be in (0, 1]")
     if entry.within not in WITHIN:
@@ -210,6 +254,9 @@ class Lexicon:
     entries: list[Entry]
     exceptions: list[ExceptionPhrase]
     context_rules: list[ContextRule]
+    # Entries added at run time (approved in the UI) whose gate their category cannot have, as
+    # they were stored: ``entries`` holds them with gate ``never`` (see :func:`load_lexicon`).
+    regated: tuple[Entry, ...] = ()
     cjk: ahocorasick.Automaton = field(init=False, repr=False)
     latin: ahocorasick.Automaton = field(init=False, repr=False)
     pinyin: ahocorasick.Automaton = field(init=False, repr=False)
@@ -425,7 +472,13 @@ def load_lexicon(
     extra_exceptions: Iterable[ExceptionPhrase] = (),
     version_suffix: str = "",
 ) -> Lexicon:
-    """The file lexicon plus approved additions; ``version`` names both."""
+    """The file lexicon plus approved additions; ``version`` names both.
+
+    A file entry whose gate its category cannot have stops the load (:func:`validate_entry`).
+    An addition with such a gate (approved before the rule, or written to the database by
+    other means) is applied with gate ``never`` — it always blocks, the strictest reading, so a
+    wrong gate can never make a message lawful — and listed in ``Lexicon.regated``.
+    """
     version = (directory / "VERSION").read_text(encoding="utf-8").strip()
     exceptions_path = directory / "exceptions.txt"
     context_path = directory / "context.tsv"
@@ -437,9 +490,17 @@ def load_lexicon(
     context_rules = (
         parse_context(context_path.read_text(encoding="utf-8")) if context_path.exists() else []
     )
+    additions = list(extra_entries)
+    applied = [
+        replace(entry, gate="never") if gate_problem(entry.category, entry.gate) else entry
+        for entry in additions
+    ]
     return Lexicon(
         version=f"{version}{version_suffix}",
-        entries=[*load_entries(directory), *extra_entries],
+        entries=[*load_entries(directory), *applied],
         exceptions=[*exceptions, *extra_exceptions],
         context_rules=context_rules,
+        regated=tuple(
+            entry for entry, used in zip(additions, applied, strict=True) if used is not entry
+        ),
     )
