@@ -138,8 +138,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (DATA_DIR / "holdout_v17.csv", 79, 0.83, 96, 6),
         (DATA_DIR / "holdout_v18.csv", 80, 0.87, 98, 1),
         (DATA_DIR / "holdout_v19.csv", 80, 0.79, 92, 9),
+        (DATA_DIR / "holdout_v20.csv", 80, 0.87, 97, 6),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 20)],
+    ids=[f"holdout_v{number}" for number in range(4, 21)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,
