@@ -19,6 +19,8 @@ from heed.api.schemas import ErrorOut
 from heed.core.errors import ApplicationError, NotFound
 from heed.core.roles import has_permission
 from heed.screening import selectors, services
+from heed.screening.lexicon_entries import LexiconFilter
+from heed.screening.lexicon_entries import lexicon_rows as lexicon_entries_select
 from heed.screening.models import MessageTemplate, TemplateVersion
 
 router = Router(tags=["screening"])
@@ -78,6 +80,78 @@ def screening_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
         account_id=payload.account,
     )
     return result.as_dict()
+
+
+# --- The lexicon (read) --------------------------------------------------------------------------
+
+
+class LexiconChangeRefOut(Schema):
+    id: int
+    proposed_by: str
+    approved_by: str | None
+    approved_at: datetime | None
+    reason: str
+
+
+class LexiconEntryOut(Schema):
+    kind: Literal["phrase", "pattern", "exception", "context"]
+    language: str
+    phrase: str = Field(description="The phrase or pattern; a context rule's markers, ' | '-joined")
+    category: str = Field(description="Phrases and patterns: the category they signal")
+    categories: list[str] = Field(
+        description="Exceptions: the categories they protect (empty: all); context rules: theirs"
+    )
+    gate: str = Field(description="As written ('': the category's default)")
+    effective_gate: str
+    confidence: float | None
+    options: list[str]
+    rule_id: str
+    state: Literal["live", "retired"]
+    origin: Literal["file", "ui"]
+    source: str = Field(description="'zh/P3.txt:12', 'exceptions.txt:4', 'context.tsv:9', 'ui:7'")
+    file: str
+    line: int | None
+    change: LexiconChangeRefOut | None = Field(description="A UI addition: its approved change")
+    retired_by: LexiconChangeRefOut | None = Field(description="Retired: the approved retirement")
+
+
+LEXICON_LIMIT = 1000
+
+
+@router.get("/screening/lexicon", response={200: list[LexiconEntryOut], **ERRORS})
+def lexicon_entries(
+    request: HttpRequest,
+    response: HttpResponse,
+    q: str = Query("", max_length=200, description="Substring of the phrase or rule id"),
+    language: Literal["", "zh", "en"] = "",
+    category: str = Query("", description="P1…P18 (exceptions protecting every category too)"),
+    kind: Literal["", "phrase", "pattern", "exception", "context"] = "",
+    source: str = Query("", description="'file', 'ui' or one file's name ('zh/P3.txt')"),
+    state: Literal["live", "retired", "all"] = "live",
+    limit: int = Query(LEXICON_LIMIT, ge=1, le=LEXICON_LIMIT),
+    offset: int = Query(0, ge=0),
+) -> Any:
+    """The lexicon's entries — phrases, patterns, exceptions and context rules from the shipped
+    files and from approved UI changes — with their source, as the lexicon browser lists them
+    (``state=retired``: the entries retired in the UI). Page with ``limit``/``offset``; the
+    ``X-Total-Count`` header says how many match."""
+    from heed.screening.lexicon_entries import CATEGORY_CODES, SOURCE_FILES, SOURCE_GROUPS
+
+    require(request, "compliance.view")
+    fields: dict[str, list[str]] = {}
+    if category and category not in CATEGORY_CODES:
+        fields["category"] = [_("Unknown category: %(codes)s") % {"codes": category}]
+    if source and source not in (*SOURCE_GROUPS, *SOURCE_FILES):
+        fields["source"] = [_("Use file, ui or a lexicon file's name.")]
+    if fields:
+        raise ApplicationError(_("The filter is not valid."), "invalid", fields=fields, status=422)
+    rows = lexicon_entries_select(
+        LexiconFilter(
+            q=q.strip(), language=language, category=category, kind=kind, source=source, state=state
+        )
+    )
+    response["X-Total-Count"] = str(len(rows))
+    return [row.as_dict() for row in rows[offset : offset + limit]]
 
 
 # --- Templates (four-eyes) and sending ----------------------------------------------------------

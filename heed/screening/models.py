@@ -1,5 +1,6 @@
-"""Lexicon changes proposed in the UI: a phrase or an exception that applies only once a second
-person approves it (four-eyes; the proposer can never approve their own change)."""
+"""Lexicon changes proposed in the UI: a phrase, pattern or exception to add — or an entry to
+retire — that applies only once a second person approves it (four-eyes; the proposer can never
+approve their own change, and may withdraw it while it waits)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ LANGUAGE_CHOICES = [("zh", _("Chinese")), ("en", _("English"))]
 GATE_CHOICES = [("", _("Category default")), *((gate, gate) for gate in GATES)]
 
 assert {code for code, _label in LANGUAGE_CHOICES} == set(LANGUAGES)
+# A retirement names a shipped pattern as written, and some are over 500 characters.
+PHRASE_MAX_LENGTH = 1000
 
 
 class LexiconChangeQuerySet(models.QuerySet["LexiconChange"]):
@@ -25,6 +28,11 @@ class LexiconChangeQuerySet(models.QuerySet["LexiconChange"]):
     def pending(self) -> LexiconChangeQuerySet:
         return self.filter(status=LexiconChange.Status.PROPOSED)
 
+    def in_effect_order(self) -> LexiconChangeQuerySet:
+        """Approved changes in the order they took effect (a retirement removes what was
+        approved before it; a phrase approved after it is live again)."""
+        return self.approved().order_by("decided_at", "id")
+
 
 class LexiconChange(models.Model):
     class Kind(models.TextChoices):
@@ -32,14 +40,22 @@ class LexiconChange(models.Model):
         PATTERN = "pattern", _("Pattern")
         EXCEPTION = "exception", _("Exception")
 
+    class Action(models.TextChoices):
+        ADD = "add", _("Add")
+        RETIRE = "retire", _("Retire")
+
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    # "retire": the entry named by kind, language, category and phrase stops taking effect (the
+    # file lines and earlier UI additions with those values); the files are not changed.
+    action = models.CharField(_("action"), max_length=6, choices=Action.choices, default=Action.ADD)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     language = models.CharField(_("language"), max_length=2, choices=LANGUAGE_CHOICES)
-    phrase = models.CharField(_("phrase"), max_length=200)
+    phrase = models.CharField(_("phrase"), max_length=PHRASE_MAX_LENGTH)
     # The phrase as the screener matches it (the normalised key of a phrase or an exception, the
     # text of a pattern): one pending change per kind, language and key (a double click, or two
     # officers at once, cannot queue the same change twice). Empty on changes proposed before it
@@ -72,6 +88,10 @@ class LexiconChange(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
+    # A retirement: where the retired lines were when it was proposed ("zh/P3.txt:12", "ui:7").
+    retired_source = models.CharField(_("retired lines"), max_length=500, blank=True)
+    # A withdrawal by the proposer (not a decision: no second person).
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     objects = LexiconChangeQuerySet.as_manager()
 
@@ -86,12 +106,27 @@ class LexiconChange(models.Model):
             ),
             models.CheckConstraint(
                 name="lexicon_change_status_known",
-                condition=Q(status__in=["proposed", "approved", "rejected"]),
+                condition=Q(status__in=["proposed", "approved", "rejected", "withdrawn"]),
+            ),
+            models.CheckConstraint(
+                name="lexicon_change_action_known",
+                condition=Q(action__in=["add", "retire"]),
             ),
             models.CheckConstraint(
                 name="lexicon_change_decision_complete",
-                condition=Q(status="proposed", decided_by__isnull=True)
-                | Q(~Q(status="proposed"), decided_by__isnull=False, decided_at__isnull=False),
+                condition=Q(status="proposed", decided_by__isnull=True, withdrawn_at__isnull=True)
+                | Q(status="withdrawn", decided_by__isnull=True, withdrawn_at__isnull=False)
+                | Q(
+                    status__in=["approved", "rejected"],
+                    decided_by__isnull=False,
+                    decided_at__isnull=False,
+                ),
+            ),
+            # One retirement of an entry waits at a time.
+            models.UniqueConstraint(
+                fields=["kind", "language", "category", "phrase"],
+                condition=Q(action="retire", status="proposed"),
+                name="lexicon_change_one_pending_retirement",
             ),
             models.CheckConstraint(
                 name="lexicon_change_phrase_has_category",
@@ -110,6 +145,39 @@ class LexiconChange(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PROPOSED
+
+    @property
+    def is_retirement(self) -> bool:
+        return self.action == self.Action.RETIRE
+
+
+class LexiconImpactPreview(models.Model):
+    """A computed impact preview of a change (what it would do to the labelled example
+    messages), kept per lexicon state — the lexicon's version, content hash and the example
+    messages' fingerprint — so a second view is instant and a new approval or file edit
+    computes it again. Derived data, not a decision: not audited."""
+
+    change = models.ForeignKey(
+        LexiconChange, on_delete=models.CASCADE, related_name="impact_previews"
+    )
+    lexicon_state = models.CharField(_("lexicon state"), max_length=200)
+    impact = models.JSONField(_("impact"))
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lexicon impact preview")
+        verbose_name_plural = _("lexicon impact previews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["change", "lexicon_state"], name="lexicon_impact_one_per_state"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"impact of change {self.change_id} on {self.lexicon_state}"
 
 
 TEMPLATE_CHANNEL_CHOICES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,22 @@ from django.utils import timezone
 from heed.screening.engine.classifier import ColdClassifier
 from heed.screening.engine.domain import DomainClassifier, train_domain, training_fingerprint
 from heed.screening.engine.evaluation import LabelledMessage, training_messages
-from heed.screening.engine.lexicon import Entry, ExceptionPhrase, Lexicon, load_lexicon
+from heed.screening.engine.lexicon import (
+    Entry,
+    EntryKey,
+    ExceptionKey,
+    ExceptionPhrase,
+    Lexicon,
+    entry_key,
+    exception_key,
+    load_lexicon,
+)
 from heed.screening.engine.screener import PASS, AccountFacts, Screener
 from heed.screening.models import (
     LETTER_BATCH_KIND,
     LexiconChange,
     LexiconChangeQuerySet,
+    LexiconImpactPreview,
     MessageTemplate,
     OutgoingMessage,
     TemplateVersion,
@@ -57,22 +67,59 @@ def change_as_exception(change: LexiconChange) -> ExceptionPhrase:
     return ExceptionPhrase(change.phrase, change.language, categories, f"ui:{change.pk}")
 
 
-def _approved_state() -> tuple[int, int, str]:
-    """How many changes are approved, the last one's id, and when the last decision was made
-    (SQLite hands out the id of a rolled-back row again, so count and id alone can name two
-    different sets)."""
-    state = LexiconChange.objects.approved().aggregate(
-        count=Count("id"), last=Max("id"), decided=Max("decided_at")
+def change_entry_key(change: LexiconChange) -> EntryKey:
+    """The key of the phrase or pattern a change adds or retires (engine.lexicon.entry_key)."""
+    return (
+        change.language,
+        change.category,
+        change.phrase,
+        change.kind == LexiconChange.Kind.PATTERN,
     )
-    decided = state["decided"].isoformat() if state["decided"] else ""
-    return int(state["count"] or 0), int(state["last"] or 0), decided
+
+
+def change_exception_key(change: LexiconChange) -> ExceptionKey:
+    return (change.language, change.phrase)
+
+
+def _approved_state() -> tuple[int, int, str]:
+    """How many changes are approved, the highest id and the latest approval time: approvals
+    only add to the set, so these name it (the time too, since SQLite can hand out a rolled-back
+    id again)."""
+    state = LexiconChange.objects.approved().aggregate(
+        count=Count("id"), last=Max("id"), latest=Max("decided_at")
+    )
+    latest = state["latest"].isoformat() if state["latest"] is not None else ""
+    return int(state["count"] or 0), int(state["last"] or 0), latest
 
 
 def lexicon_build(changes: list[LexiconChange], version_suffix: str = "") -> Lexicon:
-    entries = [change_as_entry(c) for c in changes if c.kind != LexiconChange.Kind.EXCEPTION]
-    exceptions = [change_as_exception(c) for c in changes if c.kind == LexiconChange.Kind.EXCEPTION]
+    """The file lexicon with ``changes`` applied in the order given (the order they took
+    effect): an addition adds its entry; a retirement removes the file lines and the earlier
+    additions with its key (an addition approved after it is live again)."""
+    entries: list[Entry] = []
+    exceptions: list[ExceptionPhrase] = []
+    retired_entries: set[EntryKey] = set()
+    retired_exceptions: set[ExceptionKey] = set()
+    for change in changes:
+        is_exception = change.kind == LexiconChange.Kind.EXCEPTION
+        if change.is_retirement and is_exception:
+            key = change_exception_key(change)
+            retired_exceptions.add(key)
+            exceptions = [e for e in exceptions if exception_key(e) != key]
+        elif change.is_retirement:
+            entry = change_entry_key(change)
+            retired_entries.add(entry)
+            entries = [e for e in entries if entry_key(e) != entry]
+        elif is_exception:
+            exceptions.append(change_as_exception(change))
+        else:
+            entries.append(change_as_entry(change))
     return load_lexicon(
-        extra_entries=entries, extra_exceptions=exceptions, version_suffix=version_suffix
+        extra_entries=entries,
+        extra_exceptions=exceptions,
+        retired_entries=retired_entries,
+        retired_exceptions=retired_exceptions,
+        version_suffix=version_suffix,
     )
 
 
@@ -130,14 +177,14 @@ def screener_get() -> Screener:
 
     Rebuilt only when an approval changes the set (one cheap aggregate query per call).
     """
-    count, last, decided = _approved_state()
-    key = f"{count}.{last}.{decided}"
+    count, last, latest = _approved_state()
+    key = f"{count}.{last}.{latest}"
     screener = _cache.get(key)
     if screener is None:
         with _lock:
             screener = _cache.get(key)
             if screener is None:
-                changes = list(LexiconChange.objects.approved().order_by("id"))
+                changes = list(LexiconChange.objects.in_effect_order())
                 suffix = f"+ui.{count}.{last}" if count else ""
                 screener = Screener(
                     lexicon_build(changes, suffix),
@@ -151,18 +198,94 @@ def screener_get() -> Screener:
     return screener
 
 
+# How many example messages of each kind a stored preview keeps (the counts are kept whole).
+IMPACT_EXAMPLES_KEPT = 50
+IMPACT_LISTS = ("newly_flagged_lawful", "newly_caught", "newly_passed", "newly_cleared_lawful")
+
+
 @dataclass(frozen=True)
 class ChangeImpact:
     """What a proposed lexicon change would do to the labelled collection messages Heed ships
     (every set but the held-out ones), lexicon layers only: the lawful messages it would newly
-    stop (false positives), the violating ones it would newly stop, and — for an exception — the
-    violating ones it would let through."""
+    stop (false positives), the violating ones it would newly stop, and — for an exception or a
+    retirement — the violating ones it would let through and the lawful ones it would stop
+    flagging. The lists hold examples (at most ``IMPACT_EXAMPLES_KEPT`` once stored); the
+    counts are whole."""
 
     lawful: int
     violating: int
     newly_flagged_lawful: tuple[LabelledMessage, ...]
     newly_caught: tuple[LabelledMessage, ...]
     newly_passed: tuple[LabelledMessage, ...]
+    newly_cleared_lawful: tuple[LabelledMessage, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, name: str) -> int:
+        return self.counts.get(name, len(getattr(self, name)))
+
+    @property
+    def flagged_lawful_count(self) -> int:
+        return self.count("newly_flagged_lawful")
+
+    @property
+    def caught_count(self) -> int:
+        return self.count("newly_caught")
+
+    @property
+    def passed_count(self) -> int:
+        return self.count("newly_passed")
+
+    @property
+    def cleared_lawful_count(self) -> int:
+        return self.count("newly_cleared_lawful")
+
+    def as_json(self) -> dict[str, Any]:
+        """As a preview stores it: the counts and the first examples of each list."""
+        return {
+            "lawful": self.lawful,
+            "violating": self.violating,
+            **{
+                name: {
+                    "count": self.count(name),
+                    "examples": [
+                        {
+                            "id": m.message_id,
+                            "language": m.language,
+                            "categories": sorted(m.categories),
+                            "expected": m.expected,
+                            "text": m.text,
+                        }
+                        for m in getattr(self, name)[:IMPACT_EXAMPLES_KEPT]
+                    ],
+                }
+                for name in IMPACT_LISTS
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ChangeImpact:
+        def examples(name: str) -> tuple[LabelledMessage, ...]:
+            return tuple(
+                LabelledMessage(
+                    item["id"],
+                    item["language"],
+                    frozenset(item["categories"]),
+                    None,
+                    item["expected"],
+                    item["text"],
+                )
+                for item in data[name]["examples"]
+            )
+
+        return cls(
+            lawful=data["lawful"],
+            violating=data["violating"],
+            newly_flagged_lawful=examples("newly_flagged_lawful"),
+            newly_caught=examples("newly_caught"),
+            newly_passed=examples("newly_passed"),
+            newly_cleared_lawful=examples("newly_cleared_lawful"),
+            counts={name: int(data[name]["count"]) for name in IMPACT_LISTS},
+        )
 
 
 _verdicts: dict[str, tuple[bool, ...]] = {}
@@ -176,12 +299,13 @@ def _flags(screener: Screener, messages: list[LabelledMessage]) -> tuple[bool, .
 
 
 def lexicon_change_impact(change: LexiconChange) -> ChangeImpact:
-    """Screen the labelled messages with the approved lexicon, with and without ``change``.
-    The first result is kept per approved state; each call screens the messages once more
-    (about half a second)."""
+    """Screen the labelled messages with the approved lexicon, with and without ``change``
+    (applied last). The first result is kept per approved state; each call screens the
+    messages once more (seconds: previews are computed on demand and stored, see
+    ``lexicon_impact_preview_get`` and ``services.lexicon_change_impact_preview``)."""
     messages = training_messages()
-    approved = [c for c in LexiconChange.objects.approved().order_by("id") if c.pk != change.pk]
-    key = ".".join(str(c.pk) for c in approved)
+    approved = [c for c in LexiconChange.objects.in_effect_order() if c.pk != change.pk]
+    key = ".".join(f"{c.pk}@{c.decided_at}" for c in approved)
     before = _verdicts.get(key)
     if before is None:
         before = _flags(Screener(lexicon_build(approved)), messages)
@@ -196,7 +320,47 @@ def lexicon_change_impact(change: LexiconChange) -> ChangeImpact:
         newly_flagged_lawful=tuple(m for m, b, a in pairs if not m.is_violating and a and not b),
         newly_caught=tuple(m for m, b, a in pairs if m.is_violating and a and not b),
         newly_passed=tuple(m for m, b, a in pairs if m.is_violating and b and not a),
+        newly_cleared_lawful=tuple(m for m, b, a in pairs if not m.is_violating and b and not a),
     )
+
+
+_examples_fingerprint: list[str] = []
+
+
+def lexicon_state() -> str:
+    """What an impact preview depends on besides the change: the active lexicon's version and
+    content hash, its context rules and the example messages (they ship with the code, so
+    their fingerprint is taken once per process)."""
+    import hashlib
+
+    lexicon = screener_get().lexicon
+    if not _examples_fingerprint:
+        digest = hashlib.sha256()
+        for message in training_messages():
+            digest.update(f"{message.message_id}|{message.expected}|{message.text}\n".encode())
+        _examples_fingerprint.append(digest.hexdigest()[:12])
+    rules = hashlib.sha256(
+        "\n".join(
+            f"{r.rule_id}|{r.kind}|{','.join(sorted(r.categories))}|{r.language}|"
+            f"{'|'.join(r.markers)}"
+            for r in lexicon.context_rules
+        ).encode()
+    ).hexdigest()[:8]
+    return f"{lexicon.version}#{lexicon.content_hash}.{rules}.{_examples_fingerprint[0]}"
+
+
+def lexicon_impact_preview_get(change: LexiconChange, state: str) -> ChangeImpact | None:
+    """The stored preview of ``change`` for the lexicon state ``state``, if one was computed."""
+    preview = LexiconImpactPreview.objects.filter(change=change, lexicon_state=state).first()
+    return ChangeImpact.from_json(preview.impact) if preview is not None else None
+
+
+def lexicon_impact_previews(changes: list[LexiconChange], state: str) -> dict[int, ChangeImpact]:
+    """The stored previews of ``changes`` for ``state`` (one query), by change id."""
+    return {
+        preview.change_id: ChangeImpact.from_json(preview.impact)
+        for preview in LexiconImpactPreview.objects.filter(change__in=changes, lexicon_state=state)
+    }
 
 
 def _status_tokens(value: str) -> set[str]:

@@ -1,9 +1,11 @@
-"""Writes: lexicon changes (propose → approve/reject by a second person), and screening a text
-for a user (reads the account through portfolio's scoped selector)."""
+"""Writes: lexicon changes (propose an addition or a retirement → approve/reject by a second
+person, or withdraw by the proposer; impact previews stored per lexicon state), and screening a
+text for a user (reads the account through portfolio's scoped selector)."""
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -14,19 +16,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from heed.audit.services import record
-from heed.core.errors import ApplicationError, Conflict, NotFound
-from heed.screening import letters, lexicon_checks, outgoing, selectors
+from heed.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from heed.screening import letters, lexicon_checks, lexicon_entries, outgoing, selectors
 from heed.screening.adapters import Outbound, adapter_get
-from heed.screening.engine.lexicon import CATEGORY_CODES, LexiconError, validate_entry
+from heed.screening.engine.lexicon import CATEGORY_CODES, LANGUAGES, LexiconError, validate_entry
 from heed.screening.engine.screener import CHANNELS, Result
 from heed.screening.models import (
     LETTER_BATCH_KIND,
+    PHRASE_MAX_LENGTH,
     LexiconChange,
+    LexiconImpactPreview,
     MessageTemplate,
     OutgoingMessage,
     TemplateVersion,
 )
 from heed.screening.patterns import pattern_problem
+from heed.screening.selectors import ChangeImpact
 
 MAX_TEXT_LENGTH = 100_000
 # Templates: as the model stores them (a slug code).
@@ -412,6 +417,11 @@ def _decide(
     check: Callable[[LexiconChange], None] | None = None,
 ) -> LexiconChange:
     locked = LexiconChange.objects.select_for_update().get(pk=change.pk)
+    if locked.status == LexiconChange.Status.WITHDRAWN:
+        raise Conflict(
+            _("This change was withdrawn by the person who proposed it; it cannot be decided."),
+            "withdrawn",
+        )
     if not locked.is_pending:
         raise Conflict(_("This change has already been decided."), "already_decided")
     if locked.proposed_by_id == getattr(actor, "pk", None):
@@ -422,6 +432,19 @@ def _decide(
         )
     if check is not None:
         check(locked)
+    if (
+        status == LexiconChange.Status.APPROVED
+        and locked.is_retirement
+        and not lexicon_entries.live_rows_for_key(
+            kind=locked.kind,
+            language=locked.language,
+            phrase=locked.phrase,
+            category=locked.category,
+        )
+    ):
+        raise Conflict(
+            _("The entry this change retires is no longer in the lexicon."), "not_in_lexicon"
+        )
     locked.status = status
     locked.decided_by = actor
     locked.decided_at = timezone.now()
@@ -431,16 +454,19 @@ def _decide(
         action=f"screening.lexicon_{status}",
         actor=actor,
         target=locked,
-        changes={"status": [LexiconChange.Status.PROPOSED, status]},
+        changes={"status": [LexiconChange.Status.PROPOSED, status], "action": locked.action},
         reason=locked.decision_note,
     )
     return locked
 
 
 def _check_still_valid(change: LexiconChange) -> None:
-    """A pending change checked again as a new proposal would be, against the lexicon (not
+    """A pending addition checked again as a new proposal would be, against the lexicon (not
     against other pending changes: of two duplicates stored before the check, the first one
-    approved is then in the lexicon and the second is refused)."""
+    approved is then in the lexicon and the second is refused). A retirement is checked in
+    :func:`_decide` (its entry must still be live)."""
+    if change.is_retirement:
+        return
     _validate_change(
         kind=change.kind,
         language=change.language,
@@ -463,9 +489,11 @@ def _check_still_valid(change: LexiconChange) -> None:
 
 @transaction.atomic
 def lexicon_change_approve(*, actor: Any, change: LexiconChange, note: str = "") -> LexiconChange:
-    """Four-eyes: the approver must not be the proposer. From now on the screener uses it.
+    """Four-eyes: the approver must not be the proposer. From now on the screener uses it (an
+    addition takes effect, a retirement takes its entry out); the lexicon's version names the
+    new set of approved changes (``+ui.<count>.<last id>``).
 
-    The change is checked again as a new proposal would be: one proposed before a rule existed
+    An addition is checked again as a new proposal would be: one proposed before a rule existed
     (a gate on an "always" category, a pattern that never matches) or that the lexicon has
     gained meanwhile cannot be approved; it can be rejected."""
     return _decide(
@@ -479,7 +507,159 @@ def lexicon_change_approve(*, actor: Any, change: LexiconChange, note: str = "")
 
 @transaction.atomic
 def lexicon_change_reject(*, actor: Any, change: LexiconChange, note: str = "") -> LexiconChange:
+    """Four-eyes, with a reason: the note says why (it is shown with the decided changes and
+    kept in the audit event)."""
+    if not note.strip():
+        raise ApplicationError(
+            _("Say why the change is rejected."),
+            "invalid",
+            fields={"note": [_("A reason is required.")]},
+        )
     return _decide(actor=actor, change=change, status=LexiconChange.Status.REJECTED, note=note)
+
+
+@transaction.atomic
+def lexicon_change_withdraw(*, actor: Any, change: LexiconChange, note: str = "") -> LexiconChange:
+    """The proposer (only) takes back their own pending change: it leaves the queue and can no
+    longer be decided. Audited."""
+    _require(actor, "compliance.manage")
+    locked = LexiconChange.objects.select_for_update().get(pk=change.pk)
+    if locked.proposed_by_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("Only the person who proposed a change can withdraw it."))
+    if locked.status == LexiconChange.Status.WITHDRAWN:
+        raise Conflict(_("This change has already been withdrawn."), "withdrawn")
+    if not locked.is_pending:
+        raise Conflict(_("This change has already been decided."), "already_decided")
+    locked.status = LexiconChange.Status.WITHDRAWN
+    locked.withdrawn_at = timezone.now()
+    locked.decision_note = note.strip()[:500]
+    locked.save(update_fields=["status", "withdrawn_at", "decision_note"])
+    record(
+        action="screening.lexicon_withdrawn",
+        actor=actor,
+        target=locked,
+        changes={
+            "status": [LexiconChange.Status.PROPOSED, LexiconChange.Status.WITHDRAWN],
+            "action": locked.action,
+        },
+        reason=locked.decision_note,
+    )
+    return locked
+
+
+@transaction.atomic
+def lexicon_retirement_propose(
+    *,
+    actor: Any,
+    kind: str,
+    language: str,
+    phrase: str,
+    reason: str,
+    category: str = "",
+) -> LexiconChange:
+    """Propose retiring a phrase or pattern (named by kind, language, category and the phrase as
+    written) or an exception (by language and phrase): once a second person approves, every
+    live line with these values — in the files or added in the UI — stops taking effect. The
+    files are not changed; the retirement lives in the database until a file edit removes the
+    lines. Refused: context rules (a file edit changes them), an entry that is not in the
+    lexicon or is already retired, and a second retirement of one entry while one waits."""
+    _require(actor, "compliance.manage")
+    fields: dict[str, list[str]] = {}
+    if kind not in lexicon_entries.RETIRABLE_KINDS:
+        fields["kind"] = [_("Only phrases, patterns and exceptions can be retired here.")]
+    if language not in LANGUAGES:
+        fields["language"] = [_("Use zh or en.")]
+    if kind == LexiconChange.Kind.EXCEPTION:
+        category = ""
+    elif category not in CATEGORY_CODES:
+        fields["category"] = [_("Choose a category.")]
+    if not phrase:
+        fields["phrase"] = [_("This field is required.")]
+    elif len(phrase) > PHRASE_MAX_LENGTH:
+        fields["phrase"] = [_("At most %(limit)d characters.") % {"limit": PHRASE_MAX_LENGTH}]
+    if not reason.strip():
+        fields["reason"] = [_("A reason is required.")]
+    if fields:
+        raise ApplicationError(_("The retirement is not valid."), "invalid", fields=fields)
+    same = {"kind": kind, "language": language, "category": category, "phrase": phrase}
+    rows = lexicon_entries.live_rows_for_key(**same)
+    retirements = LexiconChange.objects.filter(action=LexiconChange.Action.RETIRE, **same)
+    if not rows:
+        if retirements.approved().exists():
+            raise Conflict(_("This entry is already retired."), "already_retired")
+        raise ApplicationError(
+            _("No entry of the lexicon has these values."),
+            "not_in_lexicon",
+            fields={"phrase": [_("Not in the lexicon.")]},
+            status=404,
+        )
+    waiting = retirements.pending().first()
+    if waiting is not None:
+        raise Conflict(
+            _("A retirement of this entry is already waiting for approval (change #%(id)d).")
+            % {"id": waiting.pk},
+            "retirement_pending",
+        )
+    first = rows[0]
+    try:
+        with transaction.atomic():
+            change = LexiconChange.objects.create(
+                action=LexiconChange.Action.RETIRE,
+                **same,
+                exception_categories=",".join(first.categories) if kind == "exception" else "",
+                gate=first.gate,
+                confidence=first.confidence if first.confidence is not None else 0.95,
+                reason=reason.strip(),
+                proposed_by=actor,
+                retired_source=", ".join(row.source for row in rows)[:500],
+            )
+    except IntegrityError:  # another officer's retirement of it was stored first
+        raise Conflict(
+            _("A retirement of this entry is already waiting for approval."),
+            "retirement_pending",
+        ) from None
+    record(
+        action="screening.lexicon_retirement_proposed",
+        actor=actor,
+        target=change,
+        changes={**same, "retired_lines": [row.source for row in rows]},
+        reason=change.reason,
+    )
+    return change
+
+
+_preview_lock = threading.Lock()
+
+
+def lexicon_change_impact_preview(*, actor: Any, change: LexiconChange) -> ChangeImpact | None:
+    """The change's impact preview for the current lexicon state: the stored one, else — for a
+    compliance officer (``compliance.manage``) — computed now (seconds), stored and returned.
+    Anyone else gets None: read-only roles see stored previews but never start the work. One
+    preview is computed at a time per process; a request for one being computed waits, then
+    reads it. A preview is stored only if no approval changed the lexicon meanwhile."""
+    from heed.core.roles import has_permission
+
+    state = selectors.lexicon_state()
+    stored = selectors.lexicon_impact_preview_get(change, state)
+    if stored is not None or not has_permission(actor, "compliance.manage"):
+        return stored
+    with _preview_lock:
+        stored = selectors.lexicon_impact_preview_get(change, state)
+        if stored is not None:
+            return stored
+        impact = selectors.lexicon_change_impact(change)
+        if selectors.lexicon_state() == state:
+            try:
+                with transaction.atomic():
+                    LexiconImpactPreview.objects.create(
+                        change=change,
+                        lexicon_state=state,
+                        impact=impact.as_json(),
+                        computed_by=actor,
+                    )
+            except IntegrityError:
+                pass  # another process stored it first: the same result
+    return impact
 
 
 # --- Message templates (four-eyes) and sending -------------------------------------------------

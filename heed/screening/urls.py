@@ -2,15 +2,27 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from heed.screening import views
+from heed.screening import lexicon_views, views
 
 app_name = "screening"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.check, name="check"),
     path("lexicon/", views.lexicon, name="lexicon"),
+    path("lexicon/entries/", lexicon_views.lexicon_entries_list, name="lexicon_entries"),
+    path(
+        "lexicon/entries/export/",
+        lexicon_views.lexicon_entries_export,
+        name="lexicon_entries_export",
+    ),
+    path("lexicon/retire/", lexicon_views.lexicon_retire, name="lexicon_retire"),
     path("lexicon/<int:pk>/impact/", views.lexicon_change_impact, name="lexicon_impact"),
     path("lexicon/<int:pk>/approve/", views.lexicon_change_approve, name="lexicon_approve"),
     path("lexicon/<int:pk>/reject/", views.lexicon_change_reject, name="lexicon_reject"),
+    path(
+        "lexicon/<int:pk>/withdraw/",
+        lexicon_views.lexicon_change_withdraw,
+        name="lexicon_withdraw",
+    ),
     path("live/", views.live, name="live"),
     path("templates/", views.templates, name="templates"),
     path("templates/<int:pk>/", views.template_detail, name="template"),

@@ -227,6 +227,10 @@ def lexicon(request: HttpRequest) -> HttpResponse:
         for code in CATEGORY_CODES
     ]
     changes = selectors.lexicon_change_list()
+    pending = list(changes.pending())
+    # Previews are computed on demand ("Show impact"); the stored ones show at once.
+    state = selectors.lexicon_state() if pending else ""
+    previews = selectors.lexicon_impact_previews(pending, state) if pending else {}
     return render(
         request,
         "screening/lexicon.html",
@@ -244,7 +248,7 @@ def lexicon(request: HttpRequest) -> HttpResponse:
                 }
                 for entry in screener.lexicon.regated
             ],
-            "pending": changes.pending(),
+            "pending": [{"change": c, "impact": previews.get(c.pk)} for c in pending],
             "decided": _page(
                 request, changes.exclude(status=LexiconChange.Status.PROPOSED), DECIDED_CHANGES_PAGE
             ),
@@ -256,17 +260,11 @@ def lexicon(request: HttpRequest) -> HttpResponse:
 @permission_required("compliance.view")
 def lexicon_change_impact(request: HttpRequest, pk: int) -> HttpResponse:
     """What the change would do to the labelled messages (an HTMX fragment on the lexicon page,
-    or a page of its own)."""
+    or a page of its own): the stored preview for the current lexicon, else computed now for a
+    compliance officer; other roles see only stored previews."""
     change = selectors.lexicon_change_get(pk)
-    impact = selectors.lexicon_change_impact(change)
-    limit = 5
-    context = {
-        "change": change,
-        "impact": impact,
-        "flagged": impact.newly_flagged_lawful[:limit],
-        "caught": impact.newly_caught[:limit],
-        "passed": impact.newly_passed[:limit],
-    }
+    impact = services.lexicon_change_impact_preview(actor=request.user, change=change)
+    context = {"change": change, "impact": impact}
     template = (
         "screening/_lexicon_impact.html"
         if request.headers.get("HX-Request")

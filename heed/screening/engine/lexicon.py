@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -105,6 +105,7 @@ class ContextRule:
     categories: frozenset[str]
     language: str
     markers: tuple[str, ...]
+    source: str = ""  # "context.tsv:<line>"
 
 
 @dataclass(frozen=True)
@@ -243,7 +244,14 @@ def parse_context(text: str, *, name: str = "context.tsv") -> list[ContextRule]:
             raise LexiconError(f"{name}:{number}: unknown kind {kind!r}")
         codes = frozenset(CATEGORY_CODES) if categories == "*" else frozenset(categories.split(","))
         rules.append(
-            ContextRule(rule_id, kind, codes, language, tuple(m for m in markers.split("|") if m))
+            ContextRule(
+                rule_id,
+                kind,
+                codes,
+                language,
+                tuple(m for m in markers.split("|") if m),
+                f"{name}:{number}",
+            )
         )
     return rules
 
@@ -465,14 +473,33 @@ def load_entries(directory: Path = LEXICON_DIR) -> list[Entry]:
     return entries
 
 
+EntryKey = tuple[str, str, str, bool]
+ExceptionKey = tuple[str, str]
+
+
+def entry_key(entry: Entry) -> EntryKey:
+    """What names a phrase or pattern when it is retired: language, category, the phrase as
+    written and whether it is a pattern (every line with these four is retired together)."""
+    return (entry.language, entry.category, entry.phrase, entry.is_pattern)
+
+
+def exception_key(exception: ExceptionPhrase) -> ExceptionKey:
+    """What names a protected phrase when it is retired: its language and the phrase."""
+    return (exception.language, exception.phrase)
+
+
 def load_lexicon(
     directory: Path = LEXICON_DIR,
     *,
     extra_entries: Iterable[Entry] = (),
     extra_exceptions: Iterable[ExceptionPhrase] = (),
+    retired_entries: Collection[EntryKey] = frozenset(),
+    retired_exceptions: Collection[ExceptionKey] = frozenset(),
     version_suffix: str = "",
 ) -> Lexicon:
-    """The file lexicon plus approved additions; ``version`` names both.
+    """The file lexicon without the retired file lines, plus approved additions; ``version``
+    names both. The files stay as they are: a retirement lives outside them until a file edit
+    removes the line.
 
     A file entry whose gate its category cannot have stops the load (:func:`validate_entry`).
     An addition with such a gate (approved before the rule, or written to the database by
@@ -487,6 +514,11 @@ def load_lexicon(
         if exceptions_path.exists()
         else []
     )
+    if retired_exceptions:
+        exceptions = [e for e in exceptions if exception_key(e) not in retired_exceptions]
+    entries = load_entries(directory)
+    if retired_entries:
+        entries = [e for e in entries if entry_key(e) not in retired_entries]
     context_rules = (
         parse_context(context_path.read_text(encoding="utf-8")) if context_path.exists() else []
     )
@@ -497,7 +529,7 @@ def load_lexicon(
     ]
     return Lexicon(
         version=f"{version}{version_suffix}",
-        entries=[*load_entries(directory), *applied],
+        entries=[*entries, *applied],
         exceptions=[*exceptions, *extra_exceptions],
         context_rules=context_rules,
         regated=tuple(
