@@ -61,7 +61,7 @@ def test_sentence_examples_lower_the_scores_of_unseen_lawful_sentences(
         "Does that sound fair to you?",
         "Sorry, could you say that again?",
         "Let me just check that for you.",
-        "Is now a good time to talk?",
+        "Would now be a convenient moment to chat?",
         "Shall I read that back to you?",
         "Okay, and what about your outgoings?",
         "Right, I can see that on the system.",
