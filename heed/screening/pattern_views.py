@@ -394,7 +394,7 @@ def _diagnosis(pattern: str, language: str) -> ViewProblem | None:
     """The first reason ``pattern`` cannot match (no suggestion yet)."""
     try:
         parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, RecursionError):
+    except (re.error, RecursionError, OverflowError, ValueError, MemoryError):
         return None  # pattern_problem reports it
     chinese: list[str] = []
     _chinese(parsed, chinese)
@@ -442,7 +442,7 @@ def view_problem(pattern: str, language: str) -> ViewProblem | None:
         candidate = rewritten
         try:
             re.compile(candidate)
-        except re.error:
+        except (re.error, RecursionError, OverflowError, ValueError, MemoryError):
             return problem
         remaining = _diagnosis(candidate, language)
         if remaining is None:

@@ -726,3 +726,66 @@ def test_regular_expression_errors_are_shown_in_the_users_language(
     with translation.override("zh-hans"):
         error = refusal(author, kind="pattern", phrase=pattern)
     assert error.fields == {"phrase": [f"不是有效的正则表达式：{chinese}。"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("pattern", "english", "chinese"),
+    [
+        # Python's parser raises OverflowError, not re.error, for these (it was an HTTP 500).
+        (
+            "a{1,99999999999}",
+            "the repetition number is too large",
+            "重复次数过大",
+        ),
+        (
+            "(a|a)*b{1,4294967296}",
+            "the repetition number is too large",
+            "重复次数过大",
+        ),
+        ("a{4294967295}", "the repetition number is too large", "重复次数过大"),
+        (r"[\U99999999]", "a character code is too large", "字符编码过大"),
+        # ValueError from the parser
+        (
+            "(?a)(?u)a",
+            "ASCII and UNICODE flags are incompatible",
+            "ASCII 与 UNICODE 标志不能同时使用",
+        ),
+        # RecursionError
+        ("(" * 2000 + "a" + ")" * 2000, "too deeply nested", "嵌套层次过深"),
+    ],
+)
+def test_patterns_the_parser_refuses_with_other_exceptions_are_a_field_error(
+    make_user: Callable[..., Any], pattern: str, english: str, chinese: str
+) -> None:
+    author = make_user(Role.COMPLIANCE_OFFICER)
+    error = refusal(author, kind="pattern", phrase=pattern)
+    assert error.fields == {"phrase": [f"Not a valid pattern: {english}."]}
+    with translation.override("zh-hans"):
+        error = refusal(author, kind="pattern", phrase=pattern)
+    assert error.fields == {"phrase": [f"不是有效的正则表达式：{chinese}。"]}
+    assert LexiconChange.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_lexicon_form_shows_a_too_large_repeat_on_the_phrase_instead_of_failing(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.COMPLIANCE_OFFICER))
+    response = client.post(
+        "/screening/lexicon/",
+        {
+            "kind": "pattern",
+            "language": "en",
+            "phrase": "a{1,99999999999}",
+            "category": "P1",
+            "gate": "",
+            "confidence": "0.9",
+            "reason": "audit",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "phrase": ["Not a valid pattern: the repetition number is too large."]
+    }
+    assert LexiconChange.objects.count() == 0
