@@ -386,6 +386,44 @@ def test_a_pattern_that_can_never_match_its_view_is_refused_with_the_corrected_f
     assert LexiconChange.objects.count() == 0
 
 
+def short_form_message(word: str, full: str, corrected: str) -> str:
+    return (
+        "English patterns run on the text with chat abbreviations written out, so the word "
+        f"“{word}” never matches: the text has “{full}” there. Write it as: {corrected}"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("pattern", "word", "full", "corrected"),
+    [
+        # at the pattern's own start, without \b or ^ (was accepted and never matched)
+        ("gonna (kill|hurt)", "gonna", "going to", "going to (kill|hurt)"),
+        (r"gonna\s+(kill|hurt)", "gonna", "going to", r"going to\s+(kill|hurt)"),
+        (r"^gonna (kill|hurt)", "gonna", "going to", r"^going to (kill|hurt)"),
+        (r"\bgonna (kill|hurt)", "gonna", "going to", r"\bgoing to (kill|hurt)"),
+        # in the middle, and at the end with or without \b or $
+        ("we are gonna hurt", "gonna", "going to", "we are going to hurt"),
+        ("pay now pls", "pls", "please", "pay now please"),
+        (r"pay now pls\b", "pls", "please", r"pay now please\b"),
+        ("pay now pls$", "pls", "please", "pay now please$"),
+        ("(kill|hurt) ur fam tmrw", "ur", "your", "(kill|hurt) your family tomorrow"),
+    ],
+)
+def test_an_abbreviation_the_view_writes_out_is_refused_wherever_it_stands(
+    make_user: Callable[..., Any], pattern: str, word: str, full: str, corrected: str
+) -> None:
+    error = refusal(
+        make_user(Role.COMPLIANCE_OFFICER),
+        kind="pattern",
+        language="en",
+        phrase=pattern,
+        category="P1",
+    )
+    assert error.fields == {"phrase": [short_form_message(word, full, corrected)]}
+    assert LexiconChange.objects.count() == 0
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "pattern"),
@@ -401,6 +439,11 @@ def test_a_pattern_that_can_never_match_its_view_is_refused_with_the_corrected_f
         ("zh", "(电话|電話)打爆"),  # the traditional spelling beside the simplified one
         ("zh", r"欠钱\s*不还"),  # \s may take nothing
         ("zh", "2b青年"),
+        # at the pattern's own edge an abbreviation may be part of a longer word: "kill u"
+        # matches "kill us", "\bbro" matches "brother"
+        ("en", r"\bkill u"),
+        ("en", r"\bbro"),
+        ("en", "gonnabe"),
     ],
 )
 def test_patterns_that_can_match_their_view_are_accepted(
