@@ -589,6 +589,42 @@ def test_a_phrase_the_lexicon_has_under_another_category_is_refused_naming_it(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("phrase", ["老lai", "lao赖", "老來", "劳赖"])
+def test_a_chinese_phrase_that_reads_as_one_in_another_category_is_refused_naming_it(
+    make_user: Callable[..., Any], phrase: str
+) -> None:
+    # The screener matches 老lai to 老赖 (P3) by pinyin: a P9 老lai would fire beside it.
+    author = make_user(Role.COMPLIANCE_OFFICER)
+    line = file_line("zh/P3.txt", "老赖")
+    error = refusal(author, language="zh", phrase=phrase, category="P9")
+    assert error.code == "duplicate"
+    assert error.fields == {
+        "phrase": [
+            f"{phrase} reads the same as 老赖, already in the lexicon under P3 (Insults, "
+            f"obscenity, degrading labels) (lexicon file zh/P3.txt, line {line}): the screener "
+            "matches either spelling as the other, so both would fire. A phrase has one "
+            "category: to move it, that entry must be changed."
+        ]
+    }
+    with translation.override("zh-hans"):
+        chinese = refusal(author, language="zh", phrase=phrase, category="P9")
+    assert "老赖" in chinese.fields["phrase"][0]
+    assert "reads the same" not in chinese.fields["phrase"][0]
+    assert LexiconChange.objects.count() == 0
+    assert [f.category for f in screener_get().screen(f"你这个{phrase}").findings] == ["P3"]
+
+
+@pytest.mark.django_db
+def test_a_chinese_phrase_reading_differently_from_the_lexicon_is_not_refused_for_its_reading(
+    make_user: Callable[..., Any],
+) -> None:
+    change = propose(
+        make_user(Role.COMPLIANCE_OFFICER), language="zh", phrase="蓝鲸lai", category="P9"
+    )
+    assert change.phrase == "蓝鲸lai"
+
+
+@pytest.mark.django_db
 def test_a_phrase_the_lexicon_has_in_the_same_category_is_refused(
     make_user: Callable[..., Any],
 ) -> None:
