@@ -170,6 +170,76 @@ def test_the_browser_speaks_chinese(
     assert "导出 CSV" in html
 
 
+@pytest.mark.parametrize(
+    ("bad", "field", "message"),
+    [
+        (
+            {"language": "xx"},
+            "language",
+            "Language: Select a valid choice. xx is not one of the available choices.",
+        ),
+        (
+            {"q": "x" * 201},
+            "q",
+            "Search: Ensure this value has at most 200 characters (it has 201).",
+        ),
+        (
+            {"state": "bogus"},
+            "state",
+            "State: Select a valid choice. bogus is not one of the available choices.",
+        ),
+    ],
+)
+def test_an_invalid_filter_is_shown_on_its_field_and_the_valid_ones_still_apply(
+    make_user: Callable[..., Any],
+    client_for: Callable[..., Client],
+    bad: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    client = client_for(make_user(Role.AUDITOR))
+    expected = client.get(PAGE, {"category": "P3"}).context["page"].paginator.count
+    everything = client.get(PAGE).context["page"].paginator.count
+    assert expected < everything
+    response = client.get(PAGE, {"category": "P3", **bad})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [field]
+    assert response.context["filter_errors"] == [message]
+    assert response.context["page"].paginator.count == expected
+    assert all(
+        row.category == "P3" or "P3" in row.categories or row.kind == "exception"
+        for row in rows_of(response)
+    )
+    assert 'id="filter-errors"' in response.content.decode()
+    export = client.get(EXPORT, {"category": "P3", **bad})
+    assert export.status_code == 400
+    assert export.content.decode() == f"The filter is not valid: {message}"
+
+
+def test_an_invalid_filter_refuses_the_export_in_chinese(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.AUDITOR, language="zh-hans"))
+    export = client.get(EXPORT, {"category": "P3", "language": "xx"})
+    assert export.status_code == 400
+    assert export.content.decode().startswith("筛选条件无效：语言：")
+
+
+def test_the_chinese_browser_names_the_languages_and_finds_traditional_characters(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.AUDITOR, language="zh-hans"))
+    response = client.get(PAGE, {"q": "賴", "category": "P3", "kind": "phrase"})
+    assert "老赖" in [row.phrase for row in rows_of(response)]
+    assert {str(item["language_label"]) for item in response.context["rows"]} == {"中文"}
+    assert "<td>中文</td>" in response.content.decode()
+    english = client.get(PAGE, {"q": "deadbeat", "language": "en"})
+    assert {str(item["language_label"]) for item in english.context["rows"]} == {"英语"}
+    assert "<td>英语</td>" in english.content.decode()
+    traditional = client.get(EXPORT, {"q": "老賴", "category": "P3"}).content.decode("utf-8-sig")
+    assert "老赖" in traditional
+
+
 # --- Export --------------------------------------------------------------------------------------
 
 
