@@ -525,3 +525,14 @@ def test_the_longest_shipped_pattern_can_be_retired_as_written(
     assert done.status_code == 302
     change = LexiconChange.objects.get()
     assert (change.phrase, change.retired_source) == (longest.phrase, longest.source)
+
+
+def test_the_api_refuses_an_unknown_filter_in_the_callers_language(
+    make_user: Callable[..., Any], api_client_for: Callable[..., Client]
+) -> None:
+    client = api_client_for(make_user(Role.AUDITOR))
+    bad = client.get(API, {"category": "P99"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert bad.status_code == 422
+    body = bad.json()
+    assert body["fields"] == {"category": ["未知类别：P99"]}
+    assert "not valid" not in body["message"]
