@@ -209,6 +209,19 @@ def _regex_errors() -> tuple[tuple[re.Pattern[str], str], ...]:
         (re.compile(r"missing -, : or \)"), _("missing -, : or )")),
         (re.compile(r"missing :"), _("missing :")),
         (re.compile(r"too deeply nested"), _("too deeply nested")),
+        (
+            re.compile(r"the repetition number is too large"),
+            _("the repetition number is too large"),
+        ),
+        (
+            re.compile(r"Python int too large to convert to C int"),
+            _("a character code is too large"),
+        ),
+        (
+            re.compile(r"ASCII and UNICODE flags are incompatible"),
+            _("ASCII and UNICODE flags are incompatible"),
+        ),
+        (re.compile(r"MemoryError"), _("the pattern is too large")),
     )
 
 

@@ -5,10 +5,12 @@ each comes from, and the entries retired in the UI (``state="retired"``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from heed.screening import selectors
 from heed.screening.engine.lexicon import CATEGORY_CODES, DEFAULT_GATES, LANGUAGES, Entry
+from heed.screening.engine.normalize import simplified
 from heed.screening.models import LexiconChange
 
 KINDS = ("phrase", "pattern", "exception", "context")
@@ -152,9 +154,18 @@ class LexiconFilter:
         ):
             return False
         if self.q:
-            needle = self.q.casefold()
-            return needle in row.phrase.casefold() or needle in row.rule_id.casefold()
+            return any(
+                needle in row.phrase.casefold() or needle in row.rule_id.casefold()
+                for needle in self.needles
+            )
         return True
+
+    @cached_property
+    def needles(self) -> tuple[str, ...]:
+        """The search as typed and in simplified characters, as the lexicon writes Chinese
+        (賴 finds 老赖)."""
+        typed = self.q.casefold()
+        return tuple(dict.fromkeys((typed, "".join(simplified(typed)))))
 
 
 def default_gate(category: str) -> str:

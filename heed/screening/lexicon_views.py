@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -46,6 +46,9 @@ STATE_LABELS: dict[str, Any] = {
     "retired": gettext_lazy("Retired"),
     "all": gettext_lazy("In effect and retired"),
 }
+
+
+LANGUAGE_LABELS: dict[str, Any] = dict(LANGUAGE_CHOICES)
 
 
 class EntryFilterForm(forms.Form):
@@ -86,9 +89,23 @@ class EntryFilterForm(forms.Form):
 
 
 def _filters(request: HttpRequest) -> tuple[EntryFilterForm, LexiconFilter]:
+    """The filters as asked; a value the form refuses is an error on its field (shown, or the
+    export refused) and only that filter is left out: the valid ones still apply."""
     form = EntryFilterForm(request.GET or None)
-    values = form.cleaned_data if form.is_valid() else {}
+    values: dict[str, Any] = {}
+    if form.is_bound:
+        form.is_valid()  # cleaned_data then holds the fields that passed, even if others did not
+        values = form.cleaned_data
     return form, LexiconFilter.cleaned(**values)
+
+
+def _filter_errors(form: EntryFilterForm) -> list[str]:
+    """Each refused filter as "Label: why", in the user's language."""
+    return [
+        _("%(field)s: %(errors)s")
+        % {"field": form.fields[name].label, "errors": " ".join(str(error) for error in errors)}
+        for name, errors in form.errors.items()
+    ]
 
 
 def _change_label(change: LexiconChange) -> str:
@@ -148,6 +165,7 @@ def _display(row: LexiconRow) -> dict[str, Any]:
     return {
         "row": row,
         "kind_label": KIND_LABELS[row.kind],
+        "language_label": LANGUAGE_LABELS.get(row.language, row.language),
         "source_label": source_label(row),
         "state_label": state_label(row),
         "gate_label": _gate(row),
@@ -176,6 +194,7 @@ def lexicon_entries_list(request: HttpRequest) -> HttpResponse:
         "screening/lexicon_entries.html",
         {
             "form": form,
+            "filter_errors": _filter_errors(form),
             "page": page,
             "rows": [_display(row) for row in page.object_list],
             "can_retire": has_permission(request.user, "compliance.manage"),
@@ -196,8 +215,12 @@ def _cell(value: Any) -> str:
 
 @permission_required("compliance.view")
 def lexicon_entries_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as CSV (UTF-8 with a byte-order mark, so Excel reads Chinese)."""
-    _form, filters = _filters(request)
+    """The filtered list as CSV (UTF-8 with a byte-order mark, so Excel reads Chinese). A
+    refused filter refuses the export (400, naming it) rather than export more than asked."""
+    form, filters = _filters(request)
+    if errors := _filter_errors(form):
+        reason = _("The filter is not valid: %(errors)s") % {"errors": "; ".join(errors)}
+        return HttpResponseBadRequest(reason, content_type="text/plain; charset=utf-8")
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(

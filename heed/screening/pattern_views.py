@@ -20,7 +20,8 @@ corrected form when it can be computed:
 - ``chinese_in_english``: Chinese characters in an English pattern (the Latin view has none);
 - ``short_form`` (English): a whole word the view always writes out (``ur``, ``u``,
   ``gonna``, ``pls``…) that every match needs (``(your|ur)`` still matches ``your`` and is
-  fine); the correction writes the word out;
+  fine), between word edges (``\\b``, ``^``, ``$``, a space) or at the pattern's own start or
+  end (``gonna (kill|hurt)``); the correction writes the word out;
 - ``absent_character``: a character every match needs that the view never has (a space or
   punctuation in Chinese, punctuation in English).
 """
@@ -285,10 +286,22 @@ def _is_space_item(item: Any) -> bool:
     return False
 
 
+_TEXT_EDGES = frozenset(
+    {
+        _sre_constants.AT_BOUNDARY,
+        _sre_constants.AT_BEGINNING,
+        _sre_constants.AT_BEGINNING_STRING,
+        _sre_constants.AT_END,
+        _sre_constants.AT_END_STRING,
+    }
+)
+
+
 def _is_word_edge(item: Any) -> bool:
-    """An item after (or before) which a word of the view ends: ``\\b`` or a required space."""
+    """An item after (or before) which a word of the view ends: ``\\b``, ``^``, ``$`` or a
+    required space."""
     operation, argument = item
-    if operation is _AT and argument is _sre_constants.AT_BOUNDARY:
+    if operation is _AT and argument in _TEXT_EDGES:
         return True
     return _is_space_item(item)
 
@@ -301,6 +314,16 @@ def _flattened(items: Any) -> list[Any]:
         else:
             flat.append((operation, argument))
     return flat
+
+
+def _at_edge(word: str, edge: bool | None, side: str = "right") -> bool:
+    """Whether ``word`` (a short form) stands as a whole word at ``edge`` of it: a word edge,
+    or the pattern's own end when the view's text could not continue the word there."""
+    if edge is not None:
+        return edge
+    full = _SHORT_WORDS[word]
+    continues = full.endswith(word) if side == "left" else full.startswith(word)
+    return len(word) >= 3 and not continues
 
 
 class _Required:
@@ -333,9 +356,12 @@ class _Required:
             return None
         return names[0] if len(names) == 1 else "[" + "".join(names) + "]"
 
-    def problem(self, items: Any, left_edge: bool, right_edge: bool) -> ViewProblem | None:
+    def problem(
+        self, items: Any, left_edge: bool | None, right_edge: bool | None
+    ) -> ViewProblem | None:
         """The first part of the sequence ``items`` that no match can have; ``left_edge`` /
-        ``right_edge``: whether a word of the view ends just before / after the sequence."""
+        ``right_edge``: whether a word of the view ends just before / after the sequence
+        (``None``: the pattern itself begins / ends there, with nothing about the text)."""
         flat = _flattened(items)
         for index, (operation, argument) in enumerate(flat):
             before = flat[index - 1] if index > 0 else None
@@ -348,7 +374,7 @@ class _Required:
         return self._short_form(flat, left_edge, right_edge)
 
     def _item_problem(
-        self, operation: Any, argument: Any, left: bool, right: bool
+        self, operation: Any, argument: Any, left: bool | None, right: bool | None
     ) -> ViewProblem | None:
         if operation is _LITERAL and self._absent_character(chr(argument)):
             return ViewProblem("absent_character", found=chr(argument))
@@ -366,8 +392,14 @@ class _Required:
                 return problems[0]
         return None
 
-    def _short_form(self, flat: list[Any], left_edge: bool, right_edge: bool) -> ViewProblem | None:
-        """A whole word of literal letters between word edges that the view writes out."""
+    def _short_form(
+        self, flat: list[Any], left_edge: bool | None, right_edge: bool | None
+    ) -> ViewProblem | None:
+        """A whole word of literal letters between word edges that the view writes out. At the
+        pattern's own start or end (no ``\\b``, ``^`` or space there) the word is still taken
+        as a word (``gonna (kill|hurt)`` means the word: no English word ends in "gonna"),
+        except a one- or two-letter word (``\\bu`` may be the start of "until") and a word
+        its written-out form begins with (``\\bbro`` matches "brother" in the view)."""
         if self.language != "en":
             return None
         index = 0
@@ -381,7 +413,7 @@ class _Required:
             word = "".join(chr(value) for _operation, value in flat[index:end]).lower()
             left = left_edge if index == 0 else _is_word_edge(flat[index - 1])
             right = right_edge if end == len(flat) else _is_word_edge(flat[end])
-            if word in _SHORT_WORDS and left and right:
+            if word in _SHORT_WORDS and _at_edge(word, left, "left") and _at_edge(word, right):
                 return ViewProblem("short_form", found=word, replacement=_SHORT_WORDS[word])
             index = end
         return None
@@ -394,7 +426,7 @@ def _diagnosis(pattern: str, language: str) -> ViewProblem | None:
     """The first reason ``pattern`` cannot match (no suggestion yet)."""
     try:
         parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, RecursionError):
+    except (re.error, RecursionError, OverflowError, ValueError, MemoryError):
         return None  # pattern_problem reports it
     chinese: list[str] = []
     _chinese(parsed, chinese)
@@ -411,7 +443,7 @@ def _diagnosis(pattern: str, language: str) -> ViewProblem | None:
             characters = [c for run in runs for c in run if _simplified(c) != c] or runs
             found = "".join(dict.fromkeys(characters))
             return ViewProblem("not_simplified", found=found, replacement=_simplified(found))
-    return _Required(language).problem(parsed, False, False)
+    return _Required(language).problem(parsed, None, None)
 
 
 def _corrected(pattern: str, problem: ViewProblem, language: str) -> str | None:
@@ -442,7 +474,7 @@ def view_problem(pattern: str, language: str) -> ViewProblem | None:
         candidate = rewritten
         try:
             re.compile(candidate)
-        except re.error:
+        except (re.error, RecursionError, OverflowError, ValueError, MemoryError):
             return problem
         remaining = _diagnosis(candidate, language)
         if remaining is None:

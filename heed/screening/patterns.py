@@ -347,6 +347,11 @@ def pattern_problem(pattern: str) -> PatternProblem | None:
         return PatternProblem("syntax", reason=exc.msg, position=exc.pos)
     except RecursionError:
         return PatternProblem("syntax", reason="too deeply nested")
+    except (OverflowError, ValueError, MemoryError) as exc:
+        # Python's parser and compiler raise these on user input too: a repeat count above
+        # 2**32 - 2 (``a{1,99999999999}``), a code point too large for a set
+        # (``[\U99999999]``), ``(?a)(?u)``.
+        return PatternProblem("syntax", reason=str(exc) or type(exc).__name__)
     if _has_nested_repeat(parsed) or _has_overlapping_run(parsed):
         return PatternProblem("backtracking")
     if _has_long_run_restarts(_flattened(parsed)):

@@ -222,6 +222,32 @@ def _existing_entries(kind: str, language: str, phrase: str) -> list[Any]:
     return [c.entry for c in compiled if (c.prefix, c.suffix) == (prefix, suffix)]
 
 
+def _same_reading_entry(phrase: str, category: str) -> Any:
+    """A Chinese phrase of the lexicon in another category than ``category`` that reads as
+    ``phrase`` (the pinyin of the normalised keys, as the screener's pinyin view matches them:
+    老lai and 老赖 both read laolai, so a text with either fires both), or None."""
+    from heed.screening.engine.lexicon import normalised_key
+    from heed.screening.engine.normalize import is_cjk, phrase_pinyin
+
+    def read_by_pinyin(text: str) -> bool:
+        # Only these keys are in the screener's pinyin automaton (engine.lexicon.Lexicon).
+        return len(text) >= 2 and all(is_cjk(char) for char in text)
+
+    key = normalised_key(phrase, "zh")[0]
+    if not key:
+        return None
+    reading = phrase_pinyin(key)
+    for entry in selectors.screener_get().lexicon.entries:
+        if entry.is_pattern or entry.language != "zh" or entry.category == category:
+            continue
+        other = normalised_key(entry.phrase, "zh")[0]
+        if other == key or (
+            (read_by_pinyin(key) or read_by_pinyin(other)) and phrase_pinyin(other) == reading
+        ):
+            return entry
+    return None
+
+
 def _existing_exception(language: str, phrase: str, categories: str) -> Any:
     from heed.screening.engine.lexicon import normalised_key
 
@@ -320,6 +346,23 @@ def _check_not_duplicate(
         _refuse_duplicate(
             _("This is already in the lexicon under %(category)s (%(source)s).") % values
         )
+    if kind == LexiconChange.Kind.PHRASE and language == "zh":
+        same = _same_reading_entry(phrase, category)
+        if same is not None:
+            _refuse_duplicate(
+                _(
+                    "%(phrase)s reads the same as %(existing)s, already in the lexicon under "
+                    "%(category)s (%(source)s): the screener matches either spelling as the "
+                    "other, so both would fire. A phrase has one category: to move it, that "
+                    "entry must be changed."
+                )
+                % {
+                    "phrase": phrase,
+                    "existing": same.phrase,
+                    "category": lexicon_checks.category_name(same.category),
+                    "source": _source_name(same.source),
+                }
+            )
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from heed.audit.models import AuditEvent
 from heed.core.roles import Role
@@ -168,6 +169,76 @@ def test_the_browser_speaks_chinese(
     assert "词库条目" in html
     assert "zh/P3.txt，第 2 行" in html
     assert "导出 CSV" in html
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "message"),
+    [
+        (
+            {"language": "xx"},
+            "language",
+            "Language: Select a valid choice. xx is not one of the available choices.",
+        ),
+        (
+            {"q": "x" * 201},
+            "q",
+            "Search: Ensure this value has at most 200 characters (it has 201).",
+        ),
+        (
+            {"state": "bogus"},
+            "state",
+            "State: Select a valid choice. bogus is not one of the available choices.",
+        ),
+    ],
+)
+def test_an_invalid_filter_is_shown_on_its_field_and_the_valid_ones_still_apply(
+    make_user: Callable[..., Any],
+    client_for: Callable[..., Client],
+    bad: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    client = client_for(make_user(Role.AUDITOR))
+    expected = client.get(PAGE, {"category": "P3"}).context["page"].paginator.count
+    everything = client.get(PAGE).context["page"].paginator.count
+    assert expected < everything
+    response = client.get(PAGE, {"category": "P3", **bad})
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == [field]
+    assert response.context["filter_errors"] == [message]
+    assert response.context["page"].paginator.count == expected
+    assert all(
+        row.category == "P3" or "P3" in row.categories or row.kind == "exception"
+        for row in rows_of(response)
+    )
+    assert 'id="filter-errors"' in response.content.decode()
+    export = client.get(EXPORT, {"category": "P3", **bad})
+    assert export.status_code == 400
+    assert export.content.decode() == f"The filter is not valid: {message}"
+
+
+def test_an_invalid_filter_refuses_the_export_in_chinese(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.AUDITOR, language="zh-hans"))
+    export = client.get(EXPORT, {"category": "P3", "language": "xx"})
+    assert export.status_code == 400
+    assert export.content.decode().startswith("筛选条件无效：语言：")
+
+
+def test_the_chinese_browser_names_the_languages_and_finds_traditional_characters(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.AUDITOR, language="zh-hans"))
+    response = client.get(PAGE, {"q": "賴", "category": "P3", "kind": "phrase"})
+    assert "老赖" in [row.phrase for row in rows_of(response)]
+    assert {str(item["language_label"]) for item in response.context["rows"]} == {"中文"}
+    assert "<td>中文</td>" in response.content.decode()
+    english = client.get(PAGE, {"q": "deadbeat", "language": "en"})
+    assert {str(item["language_label"]) for item in english.context["rows"]} == {"英语"}
+    assert "<td>英语</td>" in english.content.decode()
+    traditional = client.get(EXPORT, {"q": "老賴", "category": "P3"}).content.decode("utf-8-sig")
+    assert "老赖" in traditional
 
 
 # --- Export --------------------------------------------------------------------------------------
@@ -455,3 +526,15 @@ def test_the_longest_shipped_pattern_can_be_retired_as_written(
     assert done.status_code == 302
     change = LexiconChange.objects.get()
     assert (change.phrase, change.retired_source) == (longest.phrase, longest.source)
+
+
+def test_the_api_refuses_an_unknown_filter_in_the_callers_language(
+    make_user: Callable[..., Any], api_client_for: Callable[..., Client]
+) -> None:
+    client = api_client_for(make_user(Role.AUDITOR))
+    with translation.override("en"):  # LocaleMiddleware leaves the caller's language active
+        bad = client.get(API, {"category": "P99"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert bad.status_code == 422
+    body = bad.json()
+    assert body["fields"] == {"category": ["未知类别：P99"]}
+    assert "not valid" not in body["message"]

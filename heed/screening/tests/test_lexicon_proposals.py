@@ -386,6 +386,44 @@ def test_a_pattern_that_can_never_match_its_view_is_refused_with_the_corrected_f
     assert LexiconChange.objects.count() == 0
 
 
+def short_form_message(word: str, full: str, corrected: str) -> str:
+    return (
+        "English patterns run on the text with chat abbreviations written out, so the word "
+        f"“{word}” never matches: the text has “{full}” there. Write it as: {corrected}"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("pattern", "word", "full", "corrected"),
+    [
+        # at the pattern's own start, without \b or ^ (was accepted and never matched)
+        ("gonna (kill|hurt)", "gonna", "going to", "going to (kill|hurt)"),
+        (r"gonna\s+(kill|hurt)", "gonna", "going to", r"going to\s+(kill|hurt)"),
+        (r"^gonna (kill|hurt)", "gonna", "going to", r"^going to (kill|hurt)"),
+        (r"\bgonna (kill|hurt)", "gonna", "going to", r"\bgoing to (kill|hurt)"),
+        # in the middle, and at the end with or without \b or $
+        ("we are gonna hurt", "gonna", "going to", "we are going to hurt"),
+        ("pay now pls", "pls", "please", "pay now please"),
+        (r"pay now pls\b", "pls", "please", r"pay now please\b"),
+        ("pay now pls$", "pls", "please", "pay now please$"),
+        ("(kill|hurt) ur fam tmrw", "ur", "your", "(kill|hurt) your family tomorrow"),
+    ],
+)
+def test_an_abbreviation_the_view_writes_out_is_refused_wherever_it_stands(
+    make_user: Callable[..., Any], pattern: str, word: str, full: str, corrected: str
+) -> None:
+    error = refusal(
+        make_user(Role.COMPLIANCE_OFFICER),
+        kind="pattern",
+        language="en",
+        phrase=pattern,
+        category="P1",
+    )
+    assert error.fields == {"phrase": [short_form_message(word, full, corrected)]}
+    assert LexiconChange.objects.count() == 0
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("language", "pattern"),
@@ -401,6 +439,11 @@ def test_a_pattern_that_can_never_match_its_view_is_refused_with_the_corrected_f
         ("zh", "(电话|電話)打爆"),  # the traditional spelling beside the simplified one
         ("zh", r"欠钱\s*不还"),  # \s may take nothing
         ("zh", "2b青年"),
+        # at the pattern's own edge an abbreviation may be part of a longer word: "kill u"
+        # matches "kill us", "\bbro" matches "brother"
+        ("en", r"\bkill u"),
+        ("en", r"\bbro"),
+        ("en", "gonnabe"),
     ],
 )
 def test_patterns_that_can_match_their_view_are_accepted(
@@ -543,6 +586,42 @@ def test_a_phrase_the_lexicon_has_under_another_category_is_refused_naming_it(
     assert LexiconChange.objects.count() == 0
     result = screener_get().screen("你这个老赖")
     assert [f.category for f in result.findings] == ["P3"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("phrase", ["老lai", "lao赖", "老來", "劳赖"])
+def test_a_chinese_phrase_that_reads_as_one_in_another_category_is_refused_naming_it(
+    make_user: Callable[..., Any], phrase: str
+) -> None:
+    # The screener matches 老lai to 老赖 (P3) by pinyin: a P9 老lai would fire beside it.
+    author = make_user(Role.COMPLIANCE_OFFICER)
+    line = file_line("zh/P3.txt", "老赖")
+    error = refusal(author, language="zh", phrase=phrase, category="P9")
+    assert error.code == "duplicate"
+    assert error.fields == {
+        "phrase": [
+            f"{phrase} reads the same as 老赖, already in the lexicon under P3 (Insults, "
+            f"obscenity, degrading labels) (lexicon file zh/P3.txt, line {line}): the screener "
+            "matches either spelling as the other, so both would fire. A phrase has one "
+            "category: to move it, that entry must be changed."
+        ]
+    }
+    with translation.override("zh-hans"):
+        chinese = refusal(author, language="zh", phrase=phrase, category="P9")
+    assert "老赖" in chinese.fields["phrase"][0]
+    assert "reads the same" not in chinese.fields["phrase"][0]
+    assert LexiconChange.objects.count() == 0
+    assert [f.category for f in screener_get().screen(f"你这个{phrase}").findings] == ["P3"]
+
+
+@pytest.mark.django_db
+def test_a_chinese_phrase_reading_differently_from_the_lexicon_is_not_refused_for_its_reading(
+    make_user: Callable[..., Any],
+) -> None:
+    change = propose(
+        make_user(Role.COMPLIANCE_OFFICER), language="zh", phrase="蓝鲸lai", category="P9"
+    )
+    assert change.phrase == "蓝鲸lai"
 
 
 @pytest.mark.django_db
@@ -726,3 +805,66 @@ def test_regular_expression_errors_are_shown_in_the_users_language(
     with translation.override("zh-hans"):
         error = refusal(author, kind="pattern", phrase=pattern)
     assert error.fields == {"phrase": [f"不是有效的正则表达式：{chinese}。"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("pattern", "english", "chinese"),
+    [
+        # Python's parser raises OverflowError, not re.error, for these (it was an HTTP 500).
+        (
+            "a{1,99999999999}",
+            "the repetition number is too large",
+            "重复次数过大",
+        ),
+        (
+            "(a|a)*b{1,4294967296}",
+            "the repetition number is too large",
+            "重复次数过大",
+        ),
+        ("a{4294967295}", "the repetition number is too large", "重复次数过大"),
+        (r"[\U99999999]", "a character code is too large", "字符编码过大"),
+        # ValueError from the parser
+        (
+            "(?a)(?u)a",
+            "ASCII and UNICODE flags are incompatible",
+            "ASCII 与 UNICODE 标志不能同时使用",
+        ),
+        # RecursionError
+        ("(" * 2000 + "a" + ")" * 2000, "too deeply nested", "嵌套层次过深"),
+    ],
+)
+def test_patterns_the_parser_refuses_with_other_exceptions_are_a_field_error(
+    make_user: Callable[..., Any], pattern: str, english: str, chinese: str
+) -> None:
+    author = make_user(Role.COMPLIANCE_OFFICER)
+    error = refusal(author, kind="pattern", phrase=pattern)
+    assert error.fields == {"phrase": [f"Not a valid pattern: {english}."]}
+    with translation.override("zh-hans"):
+        error = refusal(author, kind="pattern", phrase=pattern)
+    assert error.fields == {"phrase": [f"不是有效的正则表达式：{chinese}。"]}
+    assert LexiconChange.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_lexicon_form_shows_a_too_large_repeat_on_the_phrase_instead_of_failing(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.COMPLIANCE_OFFICER))
+    response = client.post(
+        "/screening/lexicon/",
+        {
+            "kind": "pattern",
+            "language": "en",
+            "phrase": "a{1,99999999999}",
+            "category": "P1",
+            "gate": "",
+            "confidence": "0.9",
+            "reason": "audit",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "phrase": ["Not a valid pattern: the repetition number is too large."]
+    }
+    assert LexiconChange.objects.count() == 0
