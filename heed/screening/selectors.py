@@ -355,6 +355,17 @@ def lexicon_impact_preview_get(change: LexiconChange, state: str) -> ChangeImpac
     return ChangeImpact.from_json(preview.impact) if preview is not None else None
 
 
+def lexicon_preview_before_decision(change: LexiconChange) -> LexiconImpactPreview | None:
+    """A decided (or withdrawn) change's last preview computed before the decision: what its
+    approver or rejecter saw. A preview computed now would measure a lexicon that already
+    includes the change (or has moved on), so none is computed after the decision."""
+    cutoff = change.decided_at or change.withdrawn_at
+    previews = LexiconImpactPreview.objects.filter(change=change)
+    if cutoff is not None:
+        previews = previews.filter(computed_at__lte=cutoff)
+    return previews.order_by("-computed_at", "-id").first()
+
+
 def lexicon_impact_previews(changes: list[LexiconChange], state: str) -> dict[int, ChangeImpact]:
     """The stored previews of ``changes`` for ``state`` (one query), by change id."""
     return {

@@ -676,12 +676,16 @@ _preview_lock = threading.Lock()
 
 def lexicon_change_impact_preview(*, actor: Any, change: LexiconChange) -> ChangeImpact | None:
     """The change's impact preview for the current lexicon state: the stored one, else — for a
-    compliance officer (``compliance.manage``) — computed now (seconds), stored and returned.
+    pending change and a compliance officer (``compliance.manage``) — computed now (seconds), stored and returned.
     Anyone else gets None: read-only roles see stored previews but never start the work. One
     preview is computed at a time per process; a request for one being computed waits, then
     reads it. A preview is stored only if no approval changed the lexicon meanwhile."""
     from heed.core.roles import has_permission
 
+    if not change.is_pending:
+        # Decided or withdrawn: the preview seen before the decision, never a new one.
+        before = selectors.lexicon_preview_before_decision(change)
+        return ChangeImpact.from_json(before.impact) if before is not None else None
     state = selectors.lexicon_state()
     stored = selectors.lexicon_impact_preview_get(change, state)
     if stored is not None or not has_permission(actor, "compliance.manage"):

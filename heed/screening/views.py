@@ -264,7 +264,10 @@ def lexicon_change_impact(request: HttpRequest, pk: int) -> HttpResponse:
     compliance officer; other roles see only stored previews."""
     change = selectors.lexicon_change_get(pk)
     impact = services.lexicon_change_impact_preview(actor=request.user, change=change)
-    context = {"change": change, "impact": impact}
+    context: dict[str, Any] = {"change": change, "impact": impact}
+    if not change.is_pending:
+        context["decided"] = True
+        context["preview"] = selectors.lexicon_preview_before_decision(change)
     template = (
         "screening/_lexicon_impact.html"
         if request.headers.get("HX-Request")

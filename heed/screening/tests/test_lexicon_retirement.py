@@ -330,3 +330,36 @@ def test_a_preview_is_stored_per_lexicon_state_and_read_back_the_second_time(
     fresh = services.lexicon_change_impact_preview(actor=author, change=change)
     assert fresh is not None and fresh.lawful != 123456
     assert LexiconImpactPreview.objects.filter(change=change).count() == 2
+
+
+def test_a_decided_change_shows_the_preview_seen_before_the_decision_and_never_a_new_one(
+    officers: tuple[Any, Any], make_user: Callable[..., Any], client_for: Callable[..., Any]
+) -> None:
+    author, approver = officers
+    change = retire(author)
+    seen = services.lexicon_change_impact_preview(actor=approver, change=change)
+    assert seen is not None and seen.passed_count >= 10
+    services.lexicon_change_approve(actor=approver, change=change, note="agreed")
+    change.refresh_from_db()
+    auditor = make_user(Role.AUDITOR)
+    for viewer in (auditor, author, approver):
+        again = services.lexicon_change_impact_preview(actor=viewer, change=change)
+        assert again is not None
+        assert (again.passed_count, again.caught_count) == (seen.passed_count, seen.caught_count)
+    # Nothing was computed on the lexicon that now includes the retirement.
+    assert LexiconImpactPreview.objects.filter(change=change).count() == 1
+    page = client_for(auditor).get(f"/screening/lexicon/{change.pk}/impact/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "before the decision, on lexicon" in html
+    assert "No impact preview yet" not in html
+    # A change decided without a preview says so, and a compliance officer gets none computed.
+    other = services.lexicon_change_propose(
+        actor=author, kind="phrase", language="en", phrase="scoundrel", category="P3", reason="x"
+    )
+    services.lexicon_change_reject(actor=approver, change=other, note="not needed")
+    other.refresh_from_db()
+    assert services.lexicon_change_impact_preview(actor=approver, change=other) is None
+    assert not LexiconImpactPreview.objects.filter(change=other).exists()
+    html = client_for(approver).get(f"/screening/lexicon/{other.pk}/impact/").content.decode()
+    assert "No impact preview was computed before this change was decided" in html
