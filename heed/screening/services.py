@@ -676,7 +676,8 @@ _preview_lock = threading.Lock()
 
 def lexicon_change_impact_preview(*, actor: Any, change: LexiconChange) -> ChangeImpact | None:
     """The change's impact preview for the current lexicon state: the stored one, else — for a
-    pending change and a compliance officer (``compliance.manage``) — computed now (seconds), stored and returned.
+    pending change and a compliance officer (``compliance.manage``) — computed now (seconds),
+    stored and returned. A decided change gets the preview computed before its decision.
     Anyone else gets None: read-only roles see stored previews but never start the work. One
     preview is computed at a time per process; a request for one being computed waits, then
     reads it. A preview is stored only if no approval changed the lexicon meanwhile."""
