@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -59,7 +60,9 @@ def _validation_message(error: dict[str, Any]) -> str:
     if kind == "too_long" and "max_length" in context:
         return _("At most %(count)s items.") % {"count": context["max_length"]}
     if kind == "literal_error" and "expected" in context:
-        return _("Use one of: %(values)s.") % {"values": context["expected"]}
+        # pydantic writes "'a', 'b' or 'c'": a plain list reads right in every language.
+        values = re.sub(r" or (?=[^,]*$)", ", ", str(context["expected"]))
+        return _("Use one of: %(values)s.") % {"values": values}
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         limit = next(iter(context.values()), "")
         message = {
@@ -126,9 +129,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
             404: "not_found",
             405: "method_not_allowed",
         }
+        message = str(exc.message)
+        if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+            # Ninja's own text for a body that is not JSON, in the caller's language.
+            message = _("The request body cannot be read: send valid JSON in UTF-8.")
         return api.create_response(
             request,
-            error_body(code.get(exc.status_code, "error"), str(exc.message)),
+            error_body(code.get(exc.status_code, "error"), message),
             status=exc.status_code,
         )
 

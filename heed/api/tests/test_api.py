@@ -325,3 +325,28 @@ def test_input_errors_speak_the_callers_language(lead: User) -> None:
     assert body["fields"] == {"extra": ["未知字段。"], "text": ["需要文本。"]}
     missing = caller.get("/api/v1/no-such-thing", headers={"Accept-Language": "zh-hans"})
     assert (missing.status_code, missing.json()["message"]) == (404, "未找到。")
+
+
+def test_a_list_of_allowed_values_and_an_unreadable_body_speak_chinese(lead: User) -> None:
+    _key, raw = api_key_create(actor=None, user=lead, name="l")
+    caller = bearer(raw)
+    zh = {"Accept-Language": "zh-hans"}
+    wrong = caller.post(
+        "/api/v1/screening/check",
+        data=json.dumps({"text": "hello", "channel": "fax"}),
+        content_type="application/json",
+        headers=zh,
+    )
+    assert wrong.status_code == 422
+    (message,) = wrong.json()["fields"]["channel"]
+    assert message.startswith("请使用以下值之一：'sms', ")
+    assert " or " not in message and message.endswith("'other'。")
+    unreadable = caller.post(
+        "/api/v1/screening/check", data=b"{not json", content_type="application/json", headers=zh
+    )
+    assert unreadable.status_code == 400
+    assert unreadable.json() == {
+        "code": "bad_request",
+        "message": "无法读取请求正文：请发送 UTF-8 编码的有效 JSON。",
+        "fields": {},
+    }
