@@ -82,11 +82,63 @@ CUSTOMER_LABELS = frozenset(
 _CUSTOMER_PREFIXES: tuple[str, ...] = ("客户", "客戶", "债务人", "債務人", "借款人")
 SPEAKER_CHANNELS = (None, "call")
 
+# Speech recognition often labels turns only by number or letter ("Speaker 1:", "SPEAKER_00:",
+# "A:", 说话人1：). Such a call is split only when exactly one of two speakers introduces
+# themselves as the caller from a company in the first four turns (calling from…, a recorded
+# line, 我是…公司) and the other never does: the other one is the customer. Anything less
+# certain screens every line, as it does a call with no labels.
+_GENERIC_SPEAKER_LINE = re.compile(
+    r"^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*|\d{1,2}:\d{2}(?::\d{2})?[ \t]+)?"
+    r"((?:speaker|spk|说话人|說話人|发言人|發言人|讲话人|講話人|角色|声道|聲道)"
+    r"[ _]?(?:\d{1,2}|[a-d])|[ab])[ \t]*[:：]",
+    re.MULTILINE | re.IGNORECASE,
+)
+_CALLER_CUES = re.compile(
+    r"\b(?:calling|ringing|phoning) (?:you )?(?:from|on behalf of) "
+    r"(?!(?:my|a|an|the|work|home|his|her|their|our|your|outside|abroad|here|there)\b)"
+    r"|\bthis is \w+(?: \w+)? (?:from|with|at|calling)\b"
+    r"|\bmy name is \w+(?: \w+)?,? (?:from|with|at|and i'?m calling)\b"
+    r"|\b(?:i'?m|i am) calling (?:about|regarding|in relation to) (?:your|an?) "
+    r"(?:account|debt|balance|loan)"
+    r"|\battempt to collect a debt\b|\bon a recorded line\b"
+    r"|\bcalls? (?:is|are|may be|will be) (?:being )?recorded\b"
+    r"|我是(?![在你您])[^，。！？,.!?\s]{0,12}?"
+    r"(?:公司|平台|银行|銀行|金融|中心|事务所|事務所|客服|工作人员|工作人員|专员|專員|催收)"
+    r"|(?:这里|這裡|这边|這邊)是[^，。！？,.!?\s]{0,12}?(?:公司|平台|银行|銀行|金融|中心|客服)"
+    r"|(?:本次|本|此)通话.{0,6}录音|(?:本次|本|此)通話.{0,6}錄音",
+    re.IGNORECASE,
+)
+
+
+def _generic_customer_spans(text: str) -> list[tuple[int, int]]:
+    turns = [
+        (match.start(), re.sub(r"[ _]", "", match.group(1).lower()))
+        for match in _GENERIC_SPEAKER_LINE.finditer(text)
+    ]
+    speakers = {label for _start, label in turns}
+    if len(speakers) != 2:
+        return []
+    said: dict[str, list[tuple[int, int]]] = {label: [] for label in speakers}
+    opening: set[str] = set()  # who introduces themselves in the first four turns
+    for number, (start, label) in enumerate(turns):
+        end = turns[number + 1][0] if number + 1 < len(turns) else len(text)
+        said[label].append((start, end))
+        if number < 4 and _CALLER_CUES.search(text, start, end):
+            opening.add(label)
+    if len(opening) != 1:
+        return []
+    (caller,) = opening
+    (customer,) = speakers - opening
+    if any(_CALLER_CUES.search(text, start, end) for start, end in said[customer]):
+        return []
+    return said[customer]
+
 
 def customer_spans(text: str) -> list[tuple[int, int]]:
     """``[start, end)`` of what the customer says in a call transcript: from a line with a
     customer's label up to the next line with a collector's or customer's label (unlabelled
-    lines go on with the same speaker). Empty unless the text has both kinds of label."""
+    lines go on with the same speaker). Empty unless the text has both kinds of label, or two
+    numbered speakers of whom exactly one introduces themselves as the caller."""
     if ":" not in text and "：" not in text:
         return []
     turns: list[tuple[int, bool]] = []
@@ -96,6 +148,8 @@ def customer_spans(text: str) -> list[tuple[int, int]]:
             turns.append((match.start(), False))
         elif label in CUSTOMER_LABELS or label.startswith(_CUSTOMER_PREFIXES):
             turns.append((match.start(), True))
+    if not turns:
+        return _generic_customer_spans(text)
     if not any(is_customer for _start, is_customer in turns) or all(
         is_customer for _start, is_customer in turns
     ):

@@ -472,6 +472,57 @@ def test_third_parties_who_speak_in_a_call_are_not_the_collector() -> None:
     assert customer_spans("Agent: Hello.\nReference: 4471\nPay up.") == []
 
 
+NUMBERED_CALL = (
+    "Speaker 1: Hello, this is Dana from Northgate Recoveries, on a recorded line.\n"
+    "Speaker 2: You stupid bastard, I will kill you if you ring me again!\n"
+    "Speaker 1: I'm sorry you feel that way. Would a smaller monthly payment help?\n"
+)
+
+
+def test_numbered_speakers_the_one_who_introduces_themselves_is_the_collector(
+    screener: Screener,
+) -> None:
+    result = screener.screen(NUMBERED_CALL, channel="call")
+    assert (result.verdict, result.findings) == ("pass", ())
+    assert {s.reason for s in result.suppressed} == {"speaker:customer"}
+    threat = NUMBERED_CALL + "Speaker 1: Pay today or I'll break your legs.\n"
+    assert [f.category for f in screener.screen(threat, channel="call").findings] == ["P1"]
+    chinese = (
+        "说话人1：喂？\n"
+        "说话人2：您好，我是恒信金融的客服小王，本次通话将被录音。\n"
+        "说话人1：滚，傻逼，别烦我。\n"
+        "说话人2：好的，您方便时再联系我们。\n"
+    )
+    assert screener.screen(chinese, channel="call").verdict == "pass"
+    said = chinese + "说话人2：你这个老赖，不还钱就等着瞧。\n"
+    assert screener.screen(said, channel="call").verdict == "block"
+    for labels in (("SPEAKER_00", "SPEAKER_01"), ("A", "B"), ("spk1", "spk2")):
+        text = NUMBERED_CALL.replace("Speaker 1", labels[0]).replace("Speaker 2", labels[1])
+        assert screener.screen(text, channel="call").verdict == "pass", labels
+    # A message that is sent is the collector's words, whatever labels it carries.
+    assert screener.screen(NUMBERED_CALL, channel="sms").verdict == "block"
+
+
+def test_numbered_speakers_are_not_split_unless_certain(screener: Screener) -> None:
+    from heed.screening.engine.screener import customer_spans
+
+    nobody = "Speaker 1: Hello?\nSpeaker 2: You deadbeat, pay up.\n"
+    both = (
+        "Speaker 1: This is Sam from Acme Finance.\n"
+        "Speaker 2: And this is Lee from Brightway Collections. You deadbeat, pay up.\n"
+    )
+    # "Calling from my work phone" or 我是在公司上班的 is no company's introduction.
+    own_phone = (
+        "Speaker 1: Hello?\nSpeaker 2: I'm calling from my work phone.\nSpeaker 1: Pay up, loser.\n"
+    )
+    at_work = "说话人1：你好，我是在公司上班的。\n说话人2：你个老赖。\n"
+    late = "A: Hi.\nB: Hello?\nA: Who?\nB: What?\nA: This is Sam from Acme Finance.\nB: Idiot.\n"
+    three = "Speaker 1: This is Sam from Acme Finance.\nSpeaker 2: Who?\nSpeaker 3: You idiot.\n"
+    for text in (nobody, both, own_phone, at_work, late, three):
+        assert customer_spans(text) == [], text
+        assert screener.screen(text, channel="call").verdict == "block", text
+
+
 def test_a_relatives_own_offer_to_pay_is_not_a_demand(screener: Screener) -> None:
     text = (
         "客户母亲：他欠你们多少？我替他还了吧，别再找他了。\n"
