@@ -84,6 +84,17 @@ class Entry:
             return self.gate
         return DEFAULT_GATES.get(self.category, "never")
 
+    @property
+    def is_symbol(self) -> bool:
+        """A phrase of emoji or other symbols only (no letter, digit or ideograph): matched in
+        the original text, since the views drop such characters (🔪, ⚰️, 🏠🔥)."""
+        return not self.is_pattern and is_symbol_phrase(self.phrase)
+
+
+def is_symbol_phrase(phrase: str) -> bool:
+    text = phrase.replace("\ufe0f", "").strip()
+    return bool(text) and not any(char.isalnum() or char.isspace() for char in text)
+
 
 @dataclass(frozen=True)
 class ExceptionPhrase:
@@ -163,6 +174,9 @@ def validate_entry(entry: Entry) -> None:
             re.compile(entry.phrase)
         except re.error as exc:
             raise LexiconError(f"bad pattern {entry.phrase!r}: {exc}") from exc
+    elif entry.is_symbol:
+        if len(entry.phrase.replace("\ufe0f", "")) > 8:
+            raise LexiconError(f"symbol phrase {entry.phrase!r} is longer than 8 characters")
     elif not normalised_key(entry.phrase, entry.language)[0]:
         raise LexiconError(f"phrase {entry.phrase!r} is empty after normalisation")
 
@@ -297,6 +311,10 @@ class Lexicon:
     # Exceptions per view ("zh": the CJK view, "en": the Latin view): normalised key → entries
     # (exception index, key length).
     exception_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
+    # Symbol phrases (emoji) per language: the symbol without variation selectors → its
+    # entries, and one search for all of them in the original text (None: there are none).
+    symbols: dict[str, dict[str, tuple[Entry, ...]]] = field(init=False, repr=False)
+    symbol_search: dict[str, re.Pattern[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.cjk = ahocorasick.Automaton()
@@ -304,9 +322,15 @@ class Lexicon:
         self.pinyin = ahocorasick.Automaton()
         self.raw = ahocorasick.Automaton()
         self.patterns = []
+        symbols: dict[str, dict[str, list[Entry]]] = {}
         for entry in self.entries:
             if entry.is_pattern:
                 self.patterns.append((re.compile(entry.phrase), entry))
+                continue
+            if entry.is_symbol:
+                key = entry.phrase.replace("\ufe0f", "").strip()
+                symbols.setdefault(entry.language, {}).setdefault(key, []).append(entry)
+                _add(self.raw, key, Compiled(entry, key))
                 continue
             key, prefix, suffix = normalised_key(entry.phrase, entry.language)
             compiled = Compiled(entry, key, prefix, suffix)
@@ -323,6 +347,20 @@ class Lexicon:
         for automaton in (self.cjk, self.latin, self.pinyin, self.raw):
             if len(automaton):
                 automaton.make_automaton()
+        self.symbols = {
+            language: {key: tuple(found) for key, found in keys.items()}
+            for language, keys in symbols.items()
+        }
+        # Longest first, each character optionally followed by a variation selector.
+        self.symbol_search = {
+            language: re.compile(
+                "|".join(
+                    "".join(re.escape(char) + "\ufe0f?" for char in key)
+                    for key in sorted(keys, key=len, reverse=True)
+                )
+            )
+            for language, keys in self.symbols.items()
+        }
         self.pattern_anchors = [pattern_anchors(pattern) for pattern, _entry in self.patterns]
         self.boundary_free = [without_leading_boundary(pattern) for pattern, _ in self.patterns]
         self.pattern_groups = []

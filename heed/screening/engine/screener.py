@@ -405,6 +405,9 @@ class Screener:
         if speakers:
             pending.customer = customer_spans(text)
         hits = self._hits(views)
+        search = self.lexicon.symbol_search.get(pending.language)
+        if search is not None:
+            hits.extend(self._symbol_hits(text, pending.language, search))
         if not hits:
             return pending
         suppressed = pending.suppressed
@@ -495,6 +498,14 @@ class Screener:
                 if entry.within and _SENTENCE_END.search(original, start, end):
                     continue  # within=sentence: the match runs into the next sentence
                 hits.append(_Hit(entry, start, end, "pattern", entry.confidence))
+        return hits
+
+    def _symbol_hits(self, text: str, language: str, search: re.Pattern[str]) -> list[_Hit]:
+        symbols = self.lexicon.symbols[language]
+        hits: list[_Hit] = []
+        for match in search.finditer(text):
+            for entry in symbols[match.group().replace("\ufe0f", "")]:
+                hits.append(_Hit(entry, match.start(), match.end(), "symbol", entry.confidence))
         return hits
 
     def _pinyin_hits(self, views: Views) -> list[_Hit]:

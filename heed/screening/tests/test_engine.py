@@ -532,3 +532,39 @@ def test_a_relatives_own_offer_to_pay_is_not_a_demand(screener: Screener) -> Non
     # Said by the collector, the same words are a demand on a relative.
     demand = "坐席：他欠你们多少？你替他还了吧，别再让我们找他了。"
     assert screener.screen(demand, channel="call").verdict != "pass"
+
+
+def test_symbols_are_screened_in_the_original_text(screener: Screener) -> None:
+    # The views drop emoji, so a line of symbols only is matched in the text as written.
+    result = screener.screen("Pay by Friday or \u26b0\ufe0f", language="en")
+    assert result.verdict == "block"
+    [finding] = result.findings
+    assert (finding.category, finding.match, finding.rule) == (
+        "P1",
+        "\u26b0\ufe0f",
+        "symbol:en:P1:\u26b0",
+    )
+    assert [f.category for f in screener.screen("还钱，不然🏠🔥", language="zh").findings] == ["P1"]
+    assert screener.screen("你这个🖕", language="zh").verdict == "block"
+    # A skull, a police officer or a police car alone only asks for review.
+    assert screener.screen("Your balance is £300 💀", language="en").verdict == "review"
+    assert screener.screen("We are the 👮\u200d\u2642\ufe0f. Pay today.").verdict == "review"
+    # Friendly emoji and emoji sequences with joiners are no finding.
+    for text in (
+        "Thanks for your payment 😊🎉",
+        "🔥 Settle this month and save 30% 🔥",
+        "Happy new year from all of us 🎆🧨",
+        "祝您和家人👨\u200d👩\u200d👧新年快乐！",
+    ):
+        assert screener.screen(text).verdict == "pass", text
+
+
+def test_a_symbol_phrase_is_checked_when_the_lexicon_loads() -> None:
+    from heed.screening.engine.lexicon import LexiconError, parse_phrase_file
+
+    [entry] = parse_phrase_file("🔪\tconf=0.9\n", category="P1", language="en", name="t.txt")
+    assert entry.is_symbol and not entry.is_pattern
+    with pytest.raises(LexiconError, match="longer than 8 characters"):
+        parse_phrase_file("🔪🔪🔪🔪🔪🔪🔪🔪🔪\n", category="P1", language="en", name="t.txt")
+    [word] = parse_phrase_file("kill you\n", category="P1", language="en", name="t.txt")
+    assert not word.is_symbol
