@@ -55,6 +55,21 @@ from heed.portfolio.models import (
 )
 
 REQUIRED_COLUMNS = ("external_ref", "debtor_name", "principal", "due_date")
+# Optional columns of a contact point: a placeholder there (无, 不详, N/A, -: see
+# pii.PLACEHOLDERS) means "not known" and is read as an empty cell, so the row imports
+# without that contact point. In a required column a placeholder is refused.
+PLACEHOLDER_MEANS_EMPTY = (
+    "phone_1",
+    "phone_2",
+    "email",
+    "address",
+    "city",
+    "region",
+    "postcode",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "emergency_contact_relation",
+)
 PII_COLUMNS = {
     "national_id",
     "phone_1",
@@ -128,6 +143,7 @@ REASONS: dict[str, Any] = {
     "duplicate_in_file": _("This reference already appeared in row %(row)s."),
     "too_long": _("Longer than %(max)s characters."),
     "name_required": _("The emergency contact's name is required with their phone."),
+    "placeholder": _("A value is required: a placeholder such as 无, 不详 or N/A is not one."),
     "implausible_address": _(
         "Not a full postal address: give at least the street with the house number and the "
         "town or city (in this column or the city column); a Chinese address needs at least "
@@ -441,14 +457,33 @@ def prepare_row(
     def fail(column: str, value: str, code: str, **params: Any) -> None:
         errors.append(RowError(row_number, column, _mask_for_report(column, value), code, params))
 
+    # Length first: most cells (numbers, addresses, empty ones) are ruled out without a call.
+    short = pii.PLACEHOLDER_MAX_LENGTH
+    for column in PLACEHOLDER_MEANS_EMPTY:
+        value = get(column, "")
+        if value and len(value) <= short and pii.is_placeholder(value):
+            cells[column] = ""
+    placeholders: set[str] = set()
+    for column in REQUIRED_COLUMNS:
+        value = get(column, "")
+        if value and len(value) <= short and pii.is_placeholder(value):
+            fail(column, cells[column], "placeholder")
+            placeholders.add(column)
+            cells[column] = ""
+
+    def require(column: str) -> None:
+        """An empty required cell (one that held a placeholder is refused already)."""
+        if column not in placeholders:
+            fail(column, "", "required")
+
     ref = get("external_ref", "")
     if not ref:
-        fail("external_ref", ref, "required")
+        require("external_ref")
     elif len(ref) > 100:
         fail("external_ref", ref, "too_long", max=100)
     name = get("debtor_name", "")
     if not name:
-        fail("debtor_name", name, "required")
+        require("debtor_name")
     elif len(name) > 200:
         fail("debtor_name", name, "too_long", max=200)
     product = get("product", "")[:100]
@@ -462,7 +497,7 @@ def prepare_row(
         text = get(column, "")
         if not text:
             if column == "principal":
-                fail(column, text, "required")
+                require(column)
             continue
         if not currency:
             continue
@@ -481,7 +516,7 @@ def prepare_row(
         text = get(column, "")
         if not text:
             if column == "due_date":
-                fail(column, text, "required")
+                require(column)
             dates.append(None)
             continue
         parsed = parse_date(text, ctx.date_format)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,6 +260,43 @@ def mask_email(value: str) -> str:
     if not domain:
         return "***"
     return f"{local[:1]}***@{domain}"
+
+
+# What creditors' files put in a cell for "not known" (compared after NFKC, so full-width
+# forms match, and case-folding). Whole cells only: 无锡市… is an address, 张无 a name.
+PLACEHOLDERS = frozenset(
+    {
+        "无",
+        "暂无",
+        "不详",
+        "未知",
+        "没有",
+        "空",
+        "-",
+        "--",
+        "—",
+        "——",
+        "/",
+        "?",
+        "n/a",
+        "n.a.",
+        "none",
+        "null",
+        "nil",
+        "unknown",
+        "tbc",
+        "tbd",
+    }
+)
+PLACEHOLDER_MAX_LENGTH = max(len(value) for value in PLACEHOLDERS)
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether a cell says "no value" in words or a dash instead of being empty."""
+    text = value.strip()
+    if not text or len(text) > PLACEHOLDER_MAX_LENGTH:
+        return False
+    return unicodedata.normalize("NFKC", text).casefold() in PLACEHOLDERS
 
 
 def address_normalise(value: str) -> str:

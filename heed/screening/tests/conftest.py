@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -48,6 +51,9 @@ def packs_active(make_user: Callable[..., Any]) -> None:
 
 # People and a letters folder for the letter tests (test_letters, test_letters_audit).
 
+# A weekday morning in Shanghai: inside every rule pack's permitted contact hours.
+MORNING = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
 
 @pytest.fixture
 def people(make_user: Callable[..., Any]) -> dict[str, Any]:
@@ -64,3 +70,16 @@ def var_dir(settings: Any, tmp_path: Path) -> Path:
     settings.VAR_DIR = tmp_path
     settings.HEED_MESSAGE_ADAPTER = "file"
     return tmp_path
+
+
+@pytest.fixture
+def letter_runs_in_the_morning(monkeypatch: pytest.MonkeyPatch) -> datetime.datetime:
+    """Print runs started without ``at`` (the Letters page, the API) are decided at ``MORNING``
+    instead of "now", so the compliance gateway sees permitted hours whenever the tests run.
+    Returns that moment."""
+    from heed.screening import services
+
+    monkeypatch.setattr(
+        services, "letter_batch_start", functools.partial(services.letter_batch_start, at=MORNING)
+    )
+    return MORNING

@@ -179,6 +179,24 @@ def test_pinyin_substitution_is_found_with_its_rule(screener: Screener) -> None:
     assert (finding.match, finding.rule) == ("老lai", "pinyin:zh:P3:老赖")
 
 
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("你就是个loser", "loser"),
+        ("你就是个LOSER吧，赶紧还钱", "LOSER"),
+        ("這個l0ser還不還錢", "l0ser"),
+        ("你就是个ｌｏｓｅｒ", "ｌｏｓｅｒ"),
+    ],
+)
+def test_an_english_insult_in_a_chinese_message_is_caught_by_the_english_phrase(
+    screener: Screener, text: str, match: str
+) -> None:
+    """Code-switching needs no Chinese copy of an English word: English phrases run on the
+    Latin view of every text (Chinese messages included), look-alikes and case folded."""
+    [finding] = screener.screen(text).findings
+    assert (finding.category, finding.match, finding.rule) == ("P3", match, "lex:en:P3:loser")
+
+
 def test_english_word_is_not_read_as_pinyin(screener: Screener) -> None:
     assert screener.screen("We made a plan").verdict == "pass"
 

@@ -4,7 +4,6 @@ page's download; and an over-long ``Idempotency-Key`` named as the header the cl
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -65,12 +64,8 @@ def test_an_api_client_starts_a_print_run_follows_it_and_downloads_its_pdf(
     packs_active: None,
     api_client_for: Callable[..., Client],
     django_capture_on_commit_callbacks: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    letter_runs_in_the_morning: Any,
 ) -> None:
-    # The gateway decides at "now"; pin the run to a weekday morning in Shanghai.
-    monkeypatch.setattr(
-        services, "letter_batch_start", functools.partial(services.letter_batch_start, at=MORNING)
-    )
     version = approved_letter(people)
     account = letter_account(people, "王小明")
     client = api_client_for(people["collector"])

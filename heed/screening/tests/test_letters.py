@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -20,10 +18,9 @@ from heed.portfolio.tests.factories import AccountFactory, DebtorFactory, make_c
 from heed.screening import services
 from heed.screening.letters import Letter, letters_document, letters_pdf
 from heed.screening.models import OutgoingMessage, TemplateVersion
+from heed.screening.tests.conftest import MORNING
 from heed.tasks.models import TaskRun
 
-SH = ZoneInfo("Asia/Shanghai")
-MORNING = datetime.datetime(2026, 11, 27, 10, 0, tzinfo=SH)
 LETTER = (
     "{debtor_name}您好：\n您的借款尚欠{amount}，到期日{due_date}。"
     "如逾期仍不还款，我们将起诉您。\n请通过{payment_channels}还款。"
@@ -298,18 +295,27 @@ def test_batch_needs_an_approved_letter_template(
 
 
 @pytest.mark.django_db
+def test_letter_runs_in_the_morning_decides_runs_started_without_a_time_at_morning(
+    people: dict[str, Any], var_dir: Path, letter_runs_in_the_morning: datetime.datetime
+) -> None:
+    version = approved_letter(people)
+    account = letter_account(people, "王小明")
+    run = services.letter_batch_start(
+        actor=people["collector"], template_version=version, accounts=[account]
+    )
+    assert letter_runs_in_the_morning == MORNING
+    assert run.params["at"] == "2026-11-27T10:00:00+08:00"
+
+
+@pytest.mark.django_db
 def test_print_run_in_the_ui_and_download_only_by_its_owner(
     people: dict[str, Any],
     var_dir: Path,
     packs_active: None,
     client_for: Callable[..., Client],
     django_capture_on_commit_callbacks: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    letter_runs_in_the_morning: datetime.datetime,
 ) -> None:
-    # The gateway decides at "now"; pin the run to a weekday morning in Shanghai.
-    monkeypatch.setattr(
-        services, "letter_batch_start", functools.partial(services.letter_batch_start, at=MORNING)
-    )
     version = approved_letter(people)
     account = letter_account(people, "王小明")
     client = client_for(people["collector"])

@@ -5,7 +5,6 @@ downloads for reviewers, and run texts in the language of the person who started
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -158,11 +157,8 @@ def test_letters_form_posted_twice_starts_one_run(
     packs_active: None,
     client_for: Callable[..., Client],
     django_capture_on_commit_callbacks: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    letter_runs_in_the_morning: datetime.datetime,
 ) -> None:
-    monkeypatch.setattr(
-        services, "letter_batch_start", functools.partial(services.letter_batch_start, at=MORNING)
-    )
     version = approved_letter(people)
     account = letter_account(people, "王小明")
     client = client_for(people["collector"])

@@ -23,7 +23,9 @@ from heed.screening.engine.lexicon import (
     GATES,
     Entry,
     LexiconError,
+    load_entries,
     load_lexicon,
+    parse_exceptions,
     parse_phrase_file,
     validate_entry,
 )
@@ -760,6 +762,52 @@ def test_a_latin_word_proposed_as_chinese_is_refused(
     error = refusal(make_user(Role.COMPLIANCE_OFFICER), language="zh", phrase=phrase, category="P3")
     assert error.fields == {"language": [LATIN_IN_CHINESE]}
     assert LexiconChange.objects.count() == 0
+
+
+def test_every_shipped_lexicon_line_would_pass_as_a_proposal() -> None:
+    """The checks a proposal goes through (language, gate, confidence, pattern and its view,
+    exception categories) over every line of the shipped phrase files and exceptions.txt, so
+    the files never hold what a compliance officer could not propose. (Duplicates are not
+    asked: each line is in the lexicon already. context.tsv is not proposed in the UI.)"""
+    entries = load_entries()
+    exceptions = parse_exceptions((LEXICON / "exceptions.txt").read_text(encoding="utf-8"))
+    assert (len(entries) > 2000, len(exceptions) > 100) == (True, True)
+    proposals = [
+        (
+            entry.source,
+            {
+                "kind": "pattern" if entry.is_pattern else "phrase",
+                "language": entry.language,
+                "phrase": entry.phrase.strip(),
+                "category": entry.category,
+                "gate": entry.gate,
+                "confidence": entry.confidence,
+                "exception_categories": "",
+            },
+        )
+        for entry in entries
+    ] + [
+        (
+            exception.source,
+            {
+                "kind": "exception",
+                "language": exception.language,
+                "phrase": exception.phrase,
+                "category": "",
+                "gate": "",
+                "confidence": 0.95,
+                "exception_categories": ",".join(sorted(exception.categories)),
+            },
+        )
+        for exception in exceptions
+    ]
+    refused = []
+    for source, values in proposals:
+        try:
+            services._validate_change(**values)
+        except ApplicationError as error:
+            refused.append((source, values["phrase"], error.fields))
+    assert refused == []
 
 
 @pytest.mark.django_db
