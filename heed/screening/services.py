@@ -19,7 +19,14 @@ from heed.audit.services import record
 from heed.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from heed.screening import letters, lexicon_checks, lexicon_entries, outgoing, selectors
 from heed.screening.adapters import Outbound, adapter_get
-from heed.screening.engine.lexicon import CATEGORY_CODES, LANGUAGES, LexiconError, validate_entry
+from heed.screening.engine.lexicon import (
+    CATEGORY_CODES,
+    LANGUAGES,
+    SYMBOL_PHRASE_MAX,
+    LexiconError,
+    is_symbol_phrase,
+    validate_entry,
+)
 from heed.screening.engine.screener import CHANNELS, Result
 from heed.screening.models import (
     LETTER_BATCH_KIND,
@@ -181,6 +188,13 @@ def _validate_change(
         elif kind == LexiconChange.Kind.PATTERN:
             if errors := _pattern_errors(phrase, language):
                 fields["phrase"] = errors
+        elif is_symbol_phrase(phrase):
+            # Emoji only: matched in the original text (engine.lexicon.Entry.is_symbol).
+            if len(phrase.replace("\ufe0f", "")) > SYMBOL_PHRASE_MAX:
+                fields["phrase"] = [
+                    _("A phrase of symbols only has at most %(count)d characters.")
+                    % {"count": SYMBOL_PHRASE_MAX}
+                ]
         elif (
             language in LANGUAGES
             and "language" not in fields

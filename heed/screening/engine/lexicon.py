@@ -91,6 +91,9 @@ class Entry:
         return not self.is_pattern and is_symbol_phrase(self.phrase)
 
 
+SYMBOL_PHRASE_MAX = 8
+
+
 def is_symbol_phrase(phrase: str) -> bool:
     text = phrase.replace("\ufe0f", "").strip()
     return bool(text) and not any(char.isalnum() or char.isspace() for char in text)
@@ -175,8 +178,10 @@ def validate_entry(entry: Entry) -> None:
         except re.error as exc:
             raise LexiconError(f"bad pattern {entry.phrase!r}: {exc}") from exc
     elif entry.is_symbol:
-        if len(entry.phrase.replace("\ufe0f", "")) > 8:
-            raise LexiconError(f"symbol phrase {entry.phrase!r} is longer than 8 characters")
+        if len(entry.phrase.replace("\ufe0f", "")) > SYMBOL_PHRASE_MAX:
+            raise LexiconError(
+                f"symbol phrase {entry.phrase!r} is longer than {SYMBOL_PHRASE_MAX} characters"
+            )
     elif not normalised_key(entry.phrase, entry.language)[0]:
         raise LexiconError(f"phrase {entry.phrase!r} is empty after normalisation")
 

@@ -916,3 +916,21 @@ def test_lexicon_form_shows_a_too_large_repeat_on_the_phrase_instead_of_failing(
         "phrase": ["Not a valid pattern: the repetition number is too large."]
     }
     assert LexiconChange.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_phrase_of_symbols_can_be_proposed_and_screens_once_approved(
+    make_user: Callable[..., Any],
+) -> None:
+    author = make_user(Role.COMPLIANCE_OFFICER)
+    approver = make_user(Role.COMPLIANCE_OFFICER)
+    assert not [
+        f for f in screener_get().screen("Pay up or 🧟", language="en").findings if f.match == "🧟"
+    ]
+    change = propose(author, phrase="🧟", category="P1", reason="zombie emoji used as a threat")
+    services.lexicon_change_approve(actor=approver, change=change)
+    [finding] = screener_get().screen("Pay up or 🧟", language="en").findings
+    assert (finding.category, finding.match) == ("P1", "🧟")
+    assert finding.rule.startswith("symbol:en:P1:🧟")
+    error = refusal(author, phrase="🧟" * 9, category="P1")
+    assert error.fields == {"phrase": ["A phrase of symbols only has at most 8 characters."]}
