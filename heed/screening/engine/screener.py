@@ -946,7 +946,18 @@ _LABEL_CATEGORIES = frozenset({"P3", "P17"})
 # text-wide reassurance elsewhere ("not a crime, they say") does not take it back.
 _ASSERTED = re.compile(
     r"\b(?:we|i)(?:'ll| will| shall| are going to| am going to| are gonna)\b(?!\s+(?:never|not)\b)"
-    r"|\b(?:we|i) know\b|明天|马上|立刻|立即|今天|今晚|随时|等着|这就",
+    r"|明天|马上|立刻|立即|今天|今晚|随时|等着|这就",
+    re.IGNORECASE,
+)
+# In a clause of its own, "we know …" ("Beware: we know your kids' school") states it too.
+_KNOWN = re.compile(r"\b(?:we|i) know\b|我们知道|我知道", re.IGNORECASE)
+# Wording reported from scam messages ("texts saying you will be arrested unless you pay",
+# 不法分子谎称将被拘留) is an example, as a quotation is; only messages and fraudsters report.
+_REPORTED = re.compile(
+    r"\b(?:texts?|messages?|calls?|callers?|e-?mails?|letters?|fraudsters?|scammers?|criminals?"
+    r"|impersonators?)\b[^.;:!?]{0,40}?\b(?:saying|say|says|claiming|claim|claims|threatening"
+    r"|threaten|threatens)\b"
+    r"|(?:短信|来电|骗子|不法分子|诈骗分子)[^，。；！？]{0,10}?(?:说|称|声称|谎称|威胁)",
     re.IGNORECASE,
 )
 
@@ -1013,9 +1024,11 @@ def _marker_explains(
         return True
     if _in_quotation(original, hit, (hit_clause[0], hit_end)):
         return True  # a phrase quoted as an example: 以“马上要被逮捕”为由…的，都是骗子
+    if _REPORTED.search(_span_text(original, hit_clause[0], hit.start)):
+        return True
     hit_text = _span_text(original, hit_clause[0], hit_end)
     marker_text = _span_text(original, *clause_cuts.around(start))
-    for frame in (_THREAT_FRAME, _ASSERTED):
+    for frame in (_THREAT_FRAME, _ASSERTED, _KNOWN):
         if frame.search(hit_text) and not frame.search(marker_text):
             return False
     claim = _span_text(original, hit_clause[0], hit.end)
