@@ -901,7 +901,8 @@ _BLOCKER_RULES_KIND = "blocker"
 _THREAT_FRAME = re.compile(
     r"再不[还還]|不[还還]钱?.{0,8}?就|不[还還]的话|还不上.{0,4}就|否则|要不然|不然|就等着|等着瞧"
     r"|\bif (?:you|u) (?:don'?t|do not|won'?t|will not|can'?t|cannot|fail|refuse|keep|ignore)\b"
-    r"|\bunless (?:you|u)\b|\bor (?:else|we|you'?ll|you will)\b|\bso we(?:'ll| will| are going to)\b"
+    r"|\bunless (?:you|u)\b|\bor (?:else|we|you'?ll|you will)\b"
+    r"|\bso we(?:'ll| will| are going to)\b"
     r"|\bif (?:it is |it's |this is |the debt is |this debt is )?not (?:paid|settled|cleared)\b",
     re.IGNORECASE,
 )
@@ -913,7 +914,8 @@ _CONTRAST = re.compile(
 # A first-person claim to be an authority (我们是警察, "we are the police"): only a marker in the
 # same clause ("如有人自称我们是警察") can make it a quotation.
 _AUTHORITY_CLAIM = re.compile(
-    r"(?:我们|我|本人|我方|这里|这边)(?:就|都)?是|\b(?:we are|we're|i am|i'm|this is)\b(?! not| never)",
+    r"(?:我们|我|本人|我方|这里|这边)(?:就|都)?是"
+    r"|\b(?:we are|we're|i am|i'm|this is)\b(?! not| never)",
     re.IGNORECASE,
 )
 # An anti-fraud word aimed at the debtor ("you scammed us", "stop scamming", "scammers like
@@ -1011,9 +1013,9 @@ def _marker_explains(
         )
     ):
         return False
-    # A contrast after the marker ends its reach; one before it leaves a marker that qualifies
-    # the hit ("我们可能会联系紧急联系人，但不会透露借款情况") in place. A marker overlapping the hit
-    # (a pattern reaching back into it) reaches as far as the hit's end.
+    # A contrast after the marker ends its reach; one before it leaves a marker that
+    # qualifies the hit ("我们可能会联系紧急联系人，但不会透露借款情况") in place. A marker
+    # overlapping the hit (a pattern reaching back into it) reaches as far as the hit's end.
     if start < hit.end and _CONTRAST.search(
         _span_text(original, end, hit.start if end <= hit.start else hit.end)
     ):
