@@ -134,7 +134,7 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (DATA_DIR / "holdout_v12.csv", 80, 0.82, 99, 8),
         (DATA_DIR / "holdout_v13.csv", 80, 0.83, 98, 5),
         (DATA_DIR / "holdout_v14.csv", 80, 0.77, 96, 4),
-        (DATA_DIR / "holdout_v15.csv", 80, 0.84, 100, 7),
+        (DATA_DIR / "holdout_v15.csv", 80, 0.84, 100, 8),
         (DATA_DIR / "holdout_v16.csv", 80, 0.80, 98, 7),
         (DATA_DIR / "holdout_v17.csv", 79, 0.83, 95, 6),
         (DATA_DIR / "holdout_v18.csv", 80, 0.84, 98, 1),
