@@ -1,0 +1,109 @@
+"""Context rules must explain the hit, not merely share a sentence with it (red-team audit
+2026-12: each of these threats passed with verdict "pass" because a context marker stood near
+it)."""
+
+from __future__ import annotations
+
+import pytest
+
+from heed.screening.engine.screener import Screener
+
+ABUSES: list[tuple[str, set[str]]] = [
+    # anti-fraud markers
+    ("【XX金融】谨防诈骗，再不还钱就弄死你", {"P1"}),
+    ("谨防诈骗，我们是警察，再不还钱就抓你", {"P4", "P7"}),
+    ("Beware, we will kill you if you don't pay.", {"P1"}),
+    ("You scammed us, so we'll visit your kids' school.", {"P2"}),
+    ("Stop scamming us or we will kill you.", {"P1"}),
+    ("Scam alert: we will tell your employer about your debt if you don't pay.", {"P9"}),
+    ("Beware: we know your kids' school.", {"P2"}),
+    ("反诈提醒，明天就爆你通讯录", {"P9"}),
+    # negation
+    ("We won't hesitate to kill you.", {"P1"}),
+    ("We will not hesitate to contact your employer.", {"P9"}),
+    ("If not settled today we'll tell your employer.", {"P9"}),
+    ("我们不会再等了直接通知你单位领导", {"P9"}),
+    ("我们绝不手软弄死你", {"P1"}),
+    # a practice condemned
+    ("Ignoring a debt is illegal, so we will tell your employer on Monday.", {"P9"}),
+    ("欠债不还是违法的，再不还钱就弄死你", {"P1"}),
+    ("欠钱不还是违法的，我们明天就去你孩子学校", {"P2"}),
+    ("Thank you for your complaint, deadbeat.", {"P3"}),
+    # labels mentioned
+    ("Words like deadbeat describe you perfectly.", {"P3"}),
+    ("我们严禁使用老赖等称呼，但你就是个老赖", {"P3"}),
+    # privacy promise, bereavement
+    ("我们不会透露给别人，只会通知你单位领导", {"P9"}),
+    ("You have an estate, and we will kill you if you don't pay.", {"P1"}),
+    ("你爸去世了也得还，不还我们就去你孩子学校", {"P2"}),
+    # the text-wide "not a crime" rule
+    ("Not paying is not a crime, they say. We will have you arrested tomorrow.", {"P7"}),
+    ("有人说欠钱不是犯罪。明天就抓你去坐牢。", {"P7"}),
+    # a threat quoted as an "example" is still sent to the debtor
+    (
+        'Example of what a scammer might say: "We are the police, pay now or we will kill you."',
+        {"P1", "P4"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "categories"), ABUSES)
+def test_a_context_marker_does_not_clear_a_threat_it_does_not_explain(
+    screener: Screener, text: str, categories: set[str]
+) -> None:
+    result = screener.screen(text)
+    assert result.verdict == "block"
+    assert {finding.category for finding in result.findings} == categories
+
+
+LOOK_ALIKES: list[tuple[str, str]] = [
+    # genuine anti-fraud warnings
+    ("谨防诈骗：公安机关和法院不会通过电话要求您转账。", ""),
+    ("Beware of scam calls: we will never ask for your PIN.", ""),
+    ("If someone claiming to be the police asks you to pay, hang up and call us.", ""),
+    (
+        "Scam alert: texts saying you will be arrested unless you pay today via a link are fake.",
+        "context:anti_fraud_en",
+    ),
+    (
+        "近期有不法分子冒充法院工作人员，谎称您的借款涉嫌违法、将被拘留，请勿转账。",
+        "context:anti_fraud",
+    ),
+    # bereavement
+    (
+        "对您父亲的去世我们深表哀悼，相关欠款将依法由遗产处理，您本人无需承担。",
+        "context:bereavement",
+    ),
+    # privacy promises
+    (
+        "We will not contact your employer or your family about this debt.",
+        "context:privacy_promise_en",
+    ),
+    ("我们不会透露给任何人，也不会联系你单位领导。", "context:privacy_promise"),
+    (
+        "我们可能会联系您登记的紧急联系人，但仅会请其转告您回电，不会透露借款情况。",
+        "context:privacy_promise",
+    ),
+    # complaint responses
+    (
+        "Thank you for your complaint about a call to your workplace; telling your employer "
+        "about your debt is not allowed.",
+        "context:practice_condemned_en",
+    ),
+    # training notes
+    ("Our agents are trained never to use labels like 'deadbeat'.", "context:label_mentioned_en"),
+    ("我们的催收员严禁使用“老赖”等侮辱性称呼。", "context:label_mentioned"),
+    # reassurance that debt is no crime
+    (
+        "We know you're worried about being arrested. Being unable to pay a debt is not a crime.",
+        "context:no_arrest_en",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), LOOK_ALIKES)
+def test_lawful_look_alikes_keep_passing(screener: Screener, text: str, reason: str) -> None:
+    result = screener.screen(text)
+    assert (result.verdict, result.findings) == ("pass", ())
+    if reason:
+        assert reason in {item.reason for item in result.suppressed}
