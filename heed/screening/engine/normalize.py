@@ -984,6 +984,13 @@ def _pinyin_text_array(text: str) -> str:
     return rows[kept].tobytes().decode("utf-32-le", "surrogatepass")
 
 
+# Words whose characters read differently inside them than alone (the view reads each
+# character by its most common reading): 上调 "raise (a limit)" is shang-tiao, not the
+# shang-diao of 上吊 "hang oneself". Same length as the character-by-character reading.
+IN_WORD_READINGS: dict[str, str] = {"上调": "shangtiao", "下调": "xiatiao", "调额": "tiaoe"}
+_IN_WORD_READING = re.compile("|".join(IN_WORD_READINGS))
+
+
 class PinyinView:
     """Each ideograph of the CJK view as its pinyin syllable, other characters as they are.
 
@@ -997,6 +1004,18 @@ class PinyinView:
         self.source = source
         self.text = _pinyin_text(source) if source else ""
         self._ends: list[int] | None = None
+        if _IN_WORD_READING.search(source) is not None:
+            self.text = self._with_word_readings()
+
+    def _with_word_readings(self) -> str:
+        """The pinyin text with :data:`IN_WORD_READINGS` spliced in (same lengths)."""
+        text = self.text
+        ends = self._unit_ends()
+        for match in _IN_WORD_READING.finditer(self.source):
+            begin = ends[match.start() - 1] if match.start() else 0
+            reading = IN_WORD_READINGS[match.group()]
+            text = text[:begin] + reading + text[begin + len(reading) :]
+        return text
 
     def _unit_ends(self) -> list[int]:
         if self._ends is None:

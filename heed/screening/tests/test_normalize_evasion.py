@@ -162,3 +162,44 @@ def test_names_in_cyrillic_or_greek_and_flags_cause_no_finding(
 def test_a_word_of_the_alphabet_itself_is_left_alone() -> None:
     assert build_views("Дмитрий Ελένη сос").latin.text == " "
     assert build_views("Dear Дмитрий, сос").latin.text == " dear "
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your code: SB 4471.",
+        "您的验证码为 SB 2291，请勿泄露。",
+        "您的验证码为SB-2291。",
+        "请到SB支行办理业务。",
+        "您的信用额度已上调至5000元。",
+        "好消息：您的额度已上调。",
+    ],
+)
+def test_codes_branch_names_and_raised_limits_are_not_insults(
+    screener: Screener, text: str
+) -> None:
+    result = screener.screen(text)
+    assert (result.verdict, result.findings) == ("pass", ())
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "match"),
+    [
+        ("你就是个sb", "P3", "sb"),
+        ("SB东西", "P3", "SB"),
+        ("你是SB 250", "P3", "SB"),
+        ("上吊", "P17", "上吊"),
+        ("去上吊吧", "P17", "上吊"),
+    ],
+)
+def test_the_insult_and_the_threat_themselves_stay_caught(
+    screener: Screener, text: str, category: str, match: str
+) -> None:
+    result = screener.screen(text)
+    assert result.verdict == "block"
+    assert (category, match) in [(f.category, f.match) for f in result.findings]
+
+
+def test_raised_limit_reads_shang_tiao_in_the_pinyin_view() -> None:
+    assert build_views("额度已上调").pinyin.text == "eduyishangtiao"
+    assert build_views("去上吊吧").pinyin.text == "qushangdiaoba"
