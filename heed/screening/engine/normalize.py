@@ -130,7 +130,7 @@ class View:
     asked for (most texts have no hit, so nothing maps back to the original).
     """
 
-    __slots__ = ("_build", "_offsets", "text")
+    __slots__ = ("_build", "_offsets", "reordered", "text")
 
     def __init__(
         self,
@@ -140,9 +140,13 @@ class View:
         soft: tuple[bool, ...] = (),
         *,
         build: Callable[[], Offsets] | None = None,
+        reordered: bool = False,
     ) -> None:
         self.text = text
         self._build = build
+        # Whether part of the text was read in display order (a right-to-left override):
+        # offsets then run backwards there.
+        self.reordered = reordered
         self._offsets: Offsets | None = None if build is not None else (starts, ends, soft)
 
     def _get(self) -> Offsets:
@@ -173,6 +177,8 @@ class View:
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The original ``[start, end)`` covered by view characters ``[start, end)``."""
         starts, ends, _soft = self._get()
+        if self.reordered:
+            return int(min(starts[start:end])), int(max(ends[start:end]))
         return int(starts[start]), int(ends[end - 1])
 
 
@@ -226,6 +232,7 @@ class Folded:
 
     text: str
     index: Sequence[int]  # a range when every character maps to itself
+    reordered: bool = False  # a right-to-left override was read in display order
 
 
 # NFKC images of the full-width forms collection text is full of (length-preserving, so applying
@@ -264,7 +271,149 @@ def _nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+# --- Evasion by invisible characters, marks and look-alike letters ------------------------------
+# Characters that render as nothing (or as nothing between two letters), so "pol\u200bice" and
+# "ki\u00adll" read as one word: zero-width space/joiners, word joiner, BOM, soft hyphen,
+# combining grapheme joiner, Mongolian vowel separator, direction marks and embeddings, tag
+# characters, variation selectors and the Hangul fillers (after NFKC: U+1160). Dropped in both
+# views; an emoji ZWJ sequence only loses its joiners (emoji are separators in both views).
+_INVISIBLE_RANGES = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f"
+    "\U000e0100-\U000e01ef"
+)
+# Combining marks NFKC could not compose onto a letter ("pol\u0336ice", zalgo): dropped.
+_MARK_RANGES = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_DROPPED = re.compile(f"[{_INVISIBLE_RANGES}{_MARK_RANGES}]")
+_RIGHT_TO_LEFT_OVERRIDE = "\u202e"
+_PUSHES = frozenset("\u202a\u202b\u202d\u202e")
+_POP = "\u202c"
+_PARAGRAPH_ENDS = frozenset("\n\r\u2029\x1c\x1d\x1e\x85")
+
+# Latin letters in other dress, always read as the letter: small capitals and a few IPA forms
+# (after lower-casing), negative circled and negative squared capitals (no NFKC decomposition).
+# Written for this project from the Unicode names; one character for one.
+LATIN_LOOK_ALIKES: dict[str, str] = {
+    "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h",
+    "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p",
+    "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y", "ᴢ": "z",
+    "ɡ": "g", "ɑ": "a", "ı": "i", "ɩ": "i", "ȷ": "j",
+}  # fmt: skip
+for _offset in range(26):
+    LATIN_LOOK_ALIKES[chr(0x1F150 + _offset)] = chr(0x61 + _offset)  # negative circled
+    LATIN_LOOK_ALIKES[chr(0x1F170 + _offset)] = chr(0x61 + _offset)  # negative squared
+# Cyrillic and Greek letters that look like a Latin letter (lower case: the text is folded
+# already). Read as Latin only inside a word that has Latin letters ("рolice", "dеadbeat"), or
+# when a whole word is made of them in a text written in Latin letters ("кіӏӏ"); a word of the
+# alphabet itself (Дмитрий, Ελένη) is left as it is.
+SCRIPT_LOOK_ALIKES: dict[str, str] = {
+    # Cyrillic
+    "а": "a", "в": "b", "г": "r", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o",
+    "п": "n", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x", "ь": "b", "ѕ": "s",
+    "і": "i", "ј": "j", "һ": "h", "ӏ": "l", "ԁ": "d", "ԛ": "q", "ԝ": "w", "ѡ": "w",
+    "ү": "y",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v",
+    "ο": "o", "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "ω": "w", "ς": "s", "ϲ": "c",
+}  # fmt: skip
+_REGIONAL_A = 0x1F1E6  # REGIONAL INDICATOR SYMBOL LETTER A … Z: read as letters unless a flag
+_REGIONAL = re.compile("[\U0001f1e6-\U0001f1ff]+")
+_EVASION_CHARACTER = re.compile(
+    f"[{_INVISIBLE_RANGES}{_MARK_RANGES}\U0001f1e6-\U0001f1ff"
+    + "".join(LATIN_LOOK_ALIKES)
+    + "".join(SCRIPT_LOOK_ALIKES)
+    + "]"
+)
+_CYRILLIC_OR_GREEK_LETTER = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+
+
+def _display_order(chars: list[str], places: list[int]) -> bool:
+    """Reverse, in place, each run a RIGHT-TO-LEFT OVERRIDE governs (up to its matching POP
+    DIRECTIONAL FORMATTING, the end of the paragraph or of the text): the reader sees it
+    reversed, so "\u202e.yap uoy llik lliw eW" is read as it shows. True if any was."""
+    reordered = False
+    position = 0
+    while True:
+        try:
+            start = chars.index(_RIGHT_TO_LEFT_OVERRIDE, position)
+        except ValueError:
+            return reordered
+        depth = 1
+        end = start + 1
+        while end < len(chars) and chars[end] not in _PARAGRAPH_ENDS:
+            if chars[end] in _PUSHES:
+                depth += 1
+            elif chars[end] == _POP:
+                depth -= 1
+                if depth == 0:
+                    break
+            end += 1
+        chars[start + 1 : end] = chars[start + 1 : end][::-1]
+        places[start + 1 : end] = places[start + 1 : end][::-1]
+        reordered = reordered or end - start > 2
+        position = end
+
+
+def _regional_letters(chars: list[str], flags_kept: set[int]) -> None:
+    """Regional indicators read as letters ("🇵🇴🇱🇮🇨🇪", "🇰\u200c🇮\u200c🇱\u200c🇱"), except a
+    lone flag: exactly two of them with nothing else around (``flags_kept``: their positions)."""
+    for position, char in enumerate(chars):
+        code = ord(char)
+        if 0x1F1E6 <= code <= 0x1F1FF and position not in flags_kept:
+            chars[position] = chr(0x61 + code - _REGIONAL_A)
+
+
+def _read_look_alikes(chars: list[str]) -> None:
+    """Cyrillic/Greek look-alikes inside words with Latin letters (or whole look-alike words in
+    a text without other Cyrillic/Greek letters) become their Latin twins, in place."""
+    text = "".join(chars)
+    whole_words = _HAS_LETTER.search(text) is not None and not any(
+        char not in SCRIPT_LOOK_ALIKES for char in _CYRILLIC_OR_GREEK_LETTER.findall(text)
+    )
+    for word in re.finditer(r"\w+", text):
+        letters = word.group()
+        if not any(char in SCRIPT_LOOK_ALIKES for char in letters):
+            continue
+        if _HAS_LETTER.search(letters) is None and not (
+            whole_words and all(char in SCRIPT_LOOK_ALIKES or char.isdigit() for char in letters)
+        ):
+            continue
+        for position in range(word.start(), word.end()):
+            chars[position] = SCRIPT_LOOK_ALIKES.get(chars[position], chars[position])
+
+
+def _defanged(folded: Folded) -> Folded:
+    """The folded text read as it shows: right-to-left overrides in display order, invisible
+    characters and leftover combining marks dropped, look-alike letters read as Latin. Each
+    kept character keeps its original index (the index is no longer monotonic after a
+    reversal: ``reordered``)."""
+    chars = list(folded.text)
+    places = list(folded.index)
+    reordered = _display_order(chars, places) if _RIGHT_TO_LEFT_OVERRIDE in folded.text else False
+    flags: set[int] = set()
+    for run in _REGIONAL.finditer("".join(chars)):
+        if len(run.group()) == 2:
+            flags.update(range(run.start(), run.end()))
+    kept = [position for position, char in enumerate(chars) if _DROPPED.match(char) is None]
+    flags = {kept_at for kept_at, position in enumerate(kept) if position in flags}
+    chars = [chars[position] for position in kept]
+    places = [places[position] for position in kept]
+    _regional_letters(chars, flags)
+    chars = [LATIN_LOOK_ALIKES.get(char, char) for char in chars]
+    _read_look_alikes(chars)
+    return Folded("".join(chars), places, reordered or folded.reordered)
+
+
 def _folded(text: str) -> Folded:
+    """:func:`_plain_folded`, then invisible characters, marks and look-alikes taken out
+    (:func:`_defanged`) when the text has any."""
+    folded = _plain_folded(text)
+    if folded.text.isascii() or _EVASION_CHARACTER.search(folded.text) is None:
+        return folded
+    return _defanged(folded)
+
+
+def _plain_folded(text: str) -> Folded:
     """Bulk conversion when it keeps lengths (almost always); character by character otherwise."""
     converted = text if text.isascii() else _T2S.convert(text)
     if len(converted) == len(text):
@@ -318,7 +467,7 @@ def cjk_view(text: str, folded: Folded | None = None) -> View:
             places = np.asarray(index, dtype=np.intp)[kept]
         return cast(Offsets, (places, places + 1, ()))
 
-    return View("".join(_CJK_KEEP.findall(source)), build=offsets)
+    return View("".join(_CJK_KEEP.findall(source)), build=offsets, reordered=folded.reordered)
 
 
 def _is_word_char(char: str) -> bool:
@@ -640,7 +789,8 @@ def latin_view(text: str, folded: Folded | None = None) -> View:
     def offsets() -> Offsets:
         return _latin_offsets(frozen)
 
-    return with_full_forms(View(latin_view_text(folded.text), build=offsets))
+    view = View(latin_view_text(folded.text), build=offsets, reordered=folded.reordered)
+    return with_full_forms(view)
 
 
 # Chat abbreviations written out, so "u r gonna pay" is screened as "you are going to pay" (the
@@ -734,7 +884,7 @@ def with_full_forms(view: View) -> View:
             ),
         )
 
-    return View("".join(pieces), build=offsets)
+    return View("".join(pieces), build=offsets, reordered=view.reordered)
 
 
 @lru_cache(maxsize=16384)
@@ -834,6 +984,13 @@ def _pinyin_text_array(text: str) -> str:
     return rows[kept].tobytes().decode("utf-32-le", "surrogatepass")
 
 
+# Words whose characters read differently inside them than alone (the view reads each
+# character by its most common reading): 上调 "raise (a limit)" is shang-tiao, not the
+# shang-diao of 上吊 "hang oneself". Same length as the character-by-character reading.
+IN_WORD_READINGS: dict[str, str] = {"上调": "shangtiao", "下调": "xiatiao", "调额": "tiaoe"}
+_IN_WORD_READING = re.compile("|".join(IN_WORD_READINGS))
+
+
 class PinyinView:
     """Each ideograph of the CJK view as its pinyin syllable, other characters as they are.
 
@@ -847,6 +1004,18 @@ class PinyinView:
         self.source = source
         self.text = _pinyin_text(source) if source else ""
         self._ends: list[int] | None = None
+        if _IN_WORD_READING.search(source) is not None:
+            self.text = self._with_word_readings()
+
+    def _with_word_readings(self) -> str:
+        """The pinyin text with :data:`IN_WORD_READINGS` spliced in (same lengths)."""
+        text = self.text
+        ends = self._unit_ends()
+        for match in _IN_WORD_READING.finditer(self.source):
+            begin = ends[match.start() - 1] if match.start() else 0
+            reading = IN_WORD_READINGS[match.group()]
+            text = text[:begin] + reading + text[begin + len(reading) :]
+        return text
 
     def _unit_ends(self) -> list[int]:
         if self._ends is None:
@@ -933,6 +1102,7 @@ def view_texts_many(texts: Sequence[str]) -> list[tuple[str, str]]:
             len(line) != len(text)
             or len(part) != len(text)
             or (check_each and not unicodedata.is_normalized("NFKC", compatible))
+            or (not part.isascii() and _EVASION_CHARACTER.search(part) is not None)
         ):
             results.append(view_texts(text))
         else:

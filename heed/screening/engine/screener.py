@@ -835,7 +835,20 @@ def _latin_edges_clear(original: str, key: str, start: int, end: int) -> bool:
 
     if key and _is_ascii_alnum(key[0]) and letter_at(start - 1):
         return False
+    if key and _is_ascii_alnum(key[-1]) and _names_a_code(original, end):
+        return False
     return not (key and _is_ascii_alnum(key[-1]) and letter_at(end))
+
+
+# Latin letters followed by a number of four or more digits ("SB 2291", "SB-4471") are a code
+# (a shorter one may be another insult: "SB 250"), and followed by one of
+# these words the name of a branch or office ("SB支行"): neither is the pinyin insult.
+_CODE_NUMBER = re.compile(r"[ \t\u00a0\u3000-]?[0-9\uff10-\uff19]{4}")
+_NAME_WORDS = ("支行", "分行", "网点", "網點", "营业部", "營業部", "营业厅", "營業廳")
+
+
+def _names_a_code(original: str, end: int) -> bool:
+    return _CODE_NUMBER.match(original, end) is not None or original.startswith(_NAME_WORDS, end)
 
 
 def _word_bounded(
