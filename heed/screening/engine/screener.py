@@ -773,7 +773,9 @@ def _without_customer_lines(
 ) -> list[_Hit]:
     kept: list[_Hit] = []
     for hit in hits:
-        if _inside(customer, hit.start, hit.end):
+        # A hit that starts in the customer's words is theirs, even when the views (which drop
+        # line breaks) let it run on into the agent's next line.
+        if any(low <= hit.start < high for low, high in customer):
             suppressed.append(Suppressed(_plain_finding(text, hit), "speaker:customer"))
         else:
             kept.append(hit)

@@ -107,3 +107,45 @@ def test_lawful_look_alikes_keep_passing(screener: Screener, text: str, reason: 
     assert (result.verdict, result.findings) == ("pass", ())
     if reason:
         assert reason in {item.reason for item in result.suppressed}
+
+
+VULNERABILITY_AND_PROMISES = [
+    # The agent repeats what the debtor said, out of concern (training_v19).
+    "坐席：周女士，您刚才说最近情绪很差，有时候不想活了，我很担心您。还款的事先放一放。",
+    "Agent: You said you feel like you can't go on. I'm worried about you; the Samaritans are "
+    "on 116 123.",
+    "Agent: Nobody from our company will ever turn up at your door or speak to your neighbours.",
+    'Customers have told us about calls from a so-called "Federal Debt Bureau". No such agency '
+    "exists.",
+    "坐席：您父亲打电话来说想替您还这笔钱，我们已经跟他说明了他没有还款义务。",
+]
+
+
+@pytest.mark.parametrize("text", VULNERABILITY_AND_PROMISES)
+def test_concern_and_promises_stay_lawful(screener: Screener, text: str) -> None:
+    assert screener.screen(text).verdict == "pass"
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("我很担心你，再不还钱就弄死你", "P1"),
+        ("I'm worried about you, so we'll kill you if you don't pay.", "P1"),
+        ("Nobody from our company will wait any longer: we will tell your employer.", "P9"),
+    ],
+)
+def test_concern_and_promises_do_not_clear_a_threat(
+    screener: Screener, text: str, category: str
+) -> None:
+    result = screener.screen(text)
+    assert result.verdict == "block"
+    assert category in {f.category for f in result.findings}
+
+
+def test_a_hit_that_starts_in_the_customer_s_words_is_theirs(screener: Screener) -> None:
+    # The views drop line breaks, so a pattern could run from the customer's question into the
+    # agent's answer.
+    text = "客户：你们是不是把我的照片发给别人了？\n坐席：没有，您的身份证照片只用于身份核验。"
+    result = screener.screen(text, channel="call")
+    assert result.verdict == "pass"
+    assert "speaker:customer" in {s.reason for s in result.suppressed}

@@ -67,7 +67,7 @@ def test_recall_per_category_and_false_positive_rate_on_labelled_set(screener: S
         ("training_v16.csv", 0.59, 1),
         ("training_v17.csv", 0.73, 3),
         ("training_v18.csv", 0.83, 3),
-        ("training_v19.csv", 0.53, 11),
+        ("training_v19.csv", 0.53, 0),
     ],
 )
 def test_sets_written_separately_then_used_to_widen_the_lexicon(
@@ -135,13 +135,13 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (DATA_DIR / "holdout_v12.csv", 80, 0.81, 99, 9),
         (DATA_DIR / "holdout_v13.csv", 80, 0.83, 98, 3),
         (DATA_DIR / "holdout_v14.csv", 80, 0.77, 96, 4),
-        (DATA_DIR / "holdout_v15.csv", 80, 0.83, 100, 7),
-        (DATA_DIR / "holdout_v16.csv", 80, 0.79, 98, 6),
+        (DATA_DIR / "holdout_v15.csv", 80, 0.83, 100, 8),
+        (DATA_DIR / "holdout_v16.csv", 80, 0.79, 98, 5),
         (DATA_DIR / "holdout_v17.csv", 79, 0.83, 95, 7),
         (DATA_DIR / "holdout_v18.csv", 80, 0.84, 98, 1),
         (DATA_DIR / "holdout_v19.csv", 80, 0.81, 92, 8),
         (DATA_DIR / "holdout_v20.csv", 80, 0.89, 97, 6),
-        (DATA_DIR / "holdout_v21.csv", 80, 0.73, 93, 12),
+        (DATA_DIR / "holdout_v21.csv", 80, 0.73, 93, 10),
     ],
     ids=[f"holdout_v{number}" for number in range(4, 22)],
 )
