@@ -1049,16 +1049,40 @@ def pinyin_view(view: View) -> PinyinView:
 
 
 class Views:
-    """The views of one text; the pinyin view is built on first use."""
+    """The views of one text; the pinyin view is built on first use, and so is the second
+    Latin reading (:attr:`latin_alternates`), only for texts that have its trigger."""
 
-    __slots__ = ("_has_cjk", "_pinyin", "cjk", "latin", "original")
+    __slots__ = (
+        "_folded",
+        "_has_cjk",
+        "_latin_alternates",
+        "_pinyin",
+        "cjk",
+        "latin",
+        "original",
+    )
 
-    def __init__(self, original: str, cjk: View, latin: View) -> None:
+    def __init__(self, original: str, cjk: View, latin: View, folded: Folded | None = None) -> None:
         self.original = original
         self.cjk = cjk
         self.latin = latin
+        self._folded = folded
         self._pinyin: PinyinView | None = None
         self._has_cjk: bool | None = None
+        self._latin_alternates: tuple[View, ...] | None = None
+
+    @property
+    def latin_alternates(self) -> tuple[View, ...]:
+        """Other readings of the Latin view: ``1``, ``I``, ``|`` read as ``l`` (see
+        :func:`l_reading`). Empty for most texts."""
+        if self._latin_alternates is None:
+            folded = self._folded if self._folded is not None else _folded(self.original)
+            alternate = l_reading(self.original, folded)
+            self._latin_alternates = () if alternate is None else (alternate,)
+        return self._latin_alternates
+
+    def all_latin(self) -> tuple[View, ...]:
+        return (self.latin, *self.latin_alternates)
 
     @property
     def pinyin(self) -> PinyinView:
@@ -1112,7 +1136,96 @@ def view_texts_many(texts: Sequence[str]) -> list[tuple[str, str]]:
 
 def build_views(text: str) -> Views:
     folded = _folded(text)
-    return Views(text, cjk_view(text, folded), latin_view(text, folded))
+    return Views(text, cjk_view(text, folded), latin_view(text, folded), folded)
+
+
+# --- Second readings ----------------------------------------------------------------------------
+# The Latin view reads ``1``, ``|`` and ``I`` inside words as ``i`` (``sh1t``, ``b|tch``), but an
+# evader writes ``l`` with them too: ``ki11``, ``kiII``, ``po|ice``; and ``|<`` for ``k``. Reading
+# both in one view is impossible, so texts with such a word get a second Latin view in which
+# they are ``l``; the screener scans it with the same automata and patterns.
+
+# On the folded (lower-cased) text: a ``1`` or ``|`` touching a letter, or ``|<``.
+_L_DIGIT_OR_BAR = re.compile(r"[a-z][1|]|[1|][a-z]|\|<")
+# On the original text: a capital I after a lower-case letter ("kiII", "poIice"). A capital I
+# that starts a word ("Ill.", "If") or sits in a word of capitals ("II", "VIII", "BILL") is an I.
+_CAPITAL_I_AFTER_LOWER = re.compile(r"[a-z]I")
+# A word of the folded text in which ``l`` may be written with look-alikes ("|<" is one unit).
+_L_WORD = re.compile(r"(?:\|<|[a-z0-9|])+")
+
+
+def _l_word_reading(
+    text: str, folded: Folded, start: int, end: int, chars: list[str], dropped: set[int]
+) -> bool:
+    """Read one word's look-alikes as ``l`` (``|<`` as ``k``) in ``chars``; whether any was."""
+    source, index = folded.text, folded.index
+    word = source[start:end]
+    if not _HAS_LETTER.search(word.replace("|<", "")):
+        return False  # "1", "2021", "||": no letter, no word to read
+    originals = [text[index[position]] for position in range(start, end)]
+    has_lower = any("a" <= char <= "z" for char in originals)
+    changed = False
+    position = start
+    while position < end:
+        char = source[position]
+        if char == "|" and position + 1 < end and source[position + 1] == "<":
+            chars[position] = "k"
+            dropped.add(position + 1)
+            changed = True
+            position += 2
+            continue
+        if char in "1|" or (
+            char == "i"
+            and has_lower
+            and position > start
+            and originals[position - start] in ("I", "\uff29")
+        ):
+            chars[position] = "l"
+            changed = True
+        position += 1
+    return changed
+
+
+def l_reading(text: str, folded: Folded) -> View | None:
+    """The Latin view with ``1``, ``|`` and a capital ``I`` inside words read as ``l`` (and
+    ``|<`` as ``k``), offsets to the original as the Latin view's; None (nothing built) when
+    the text has no word with such a character where ``l`` can stand: a ``1`` or ``|`` touching
+    a letter, ``|<``, or a capital I after a lower-case letter."""
+    source = folded.text
+    if _L_DIGIT_OR_BAR.search(source) is None and _CAPITAL_I_AFTER_LOWER.search(text) is None:
+        return None
+    chars = list(source)
+    dropped: set[int] = set()
+    changed = False
+    for match in _L_WORD.finditer(source):
+        changed |= _l_word_reading(text, folded, match.start(), match.end(), chars, dropped)
+    if not changed:
+        return None
+    index = folded.index
+    kept = [position for position in range(len(chars)) if position not in dropped]
+    reading = Folded(
+        "".join(chars[position] for position in kept),
+        [index[position] for position in kept],
+        folded.reordered,
+    )
+    # "|<" read as "k": its character ends where the "<" does.
+    wide = {index[position - 1] + 1: index[position] + 1 for position in dropped}
+    if not wide:
+        return latin_view(text, reading)
+
+    def offsets() -> Offsets:
+        starts, ends, soft = _latin_offsets(reading)
+        return (
+            tuple(
+                wide.get(int(s), int(s)) if s == e else int(s)
+                for s, e in zip(starts, ends, strict=True)
+            ),
+            tuple(wide.get(int(e), int(e)) for e in ends),
+            _as_tuple(soft),
+        )
+
+    base = View(latin_view_text(reading.text), build=offsets, reordered=reading.reordered)
+    return with_full_forms(base)
 
 
 # Bucket edges for counting with arrays: A-Z, a-z and the three ideograph ranges are the odd
