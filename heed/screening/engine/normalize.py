@@ -1049,10 +1049,12 @@ def pinyin_view(view: View) -> PinyinView:
 
 
 class Views:
-    """The views of one text; the pinyin view is built on first use, and so is the second
-    Latin reading (:attr:`latin_alternates`), only for texts that have its trigger."""
+    """The views of one text; the pinyin view is built on first use, and so are the second
+    readings (:attr:`latin_alternates`, :attr:`cjk_alternates`), only for texts that have
+    their trigger."""
 
     __slots__ = (
+        "_cjk_alternates",
         "_folded",
         "_has_cjk",
         "_latin_alternates",
@@ -1070,6 +1072,7 @@ class Views:
         self._pinyin: PinyinView | None = None
         self._has_cjk: bool | None = None
         self._latin_alternates: tuple[View, ...] | None = None
+        self._cjk_alternates: tuple[View, ...] | None = None
 
     @property
     def latin_alternates(self) -> tuple[View, ...]:
@@ -1080,6 +1083,18 @@ class Views:
             alternate = l_reading(self.original, folded)
             self._latin_alternates = () if alternate is None else (alternate,)
         return self._latin_alternates
+
+    @property
+    def cjk_alternates(self) -> tuple[View, ...]:
+        """Other readings of the CJK view: a lone Latin letter or digit between two ideographs
+        dropped (see :func:`without_lone_latin`). Empty for most texts."""
+        if self._cjk_alternates is None:
+            alternate = without_lone_latin(self.cjk, self.original) if self.has_cjk else None
+            self._cjk_alternates = () if alternate is None else (alternate,)
+        return self._cjk_alternates
+
+    def all_cjk(self) -> tuple[View, ...]:
+        return (self.cjk, *self.cjk_alternates)
 
     def all_latin(self) -> tuple[View, ...]:
         return (self.latin, *self.latin_alternates)
@@ -1226,6 +1241,50 @@ def l_reading(text: str, folded: Folded) -> View | None:
 
     base = View(latin_view_text(reading.text), build=offsets, reordered=reading.reordered)
     return with_full_forms(base)
+
+
+# A lone Latin letter or digit between two ideographs of the CJK view (「警x察」, 「公8安」).
+_LONE_LATIN = re.compile(
+    r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[a-z0-9]"
+    r"(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+)
+
+
+_WORD_BREAK = re.compile(r"[，。！？；：、,.!?;:\n（）()]")
+
+
+def without_lone_latin(view: View, original: str) -> View | None:
+    """The CJK view with every lone Latin letter or digit between two ideographs dropped
+    (「我们是警x察」 reads 我们是警察); a run of two or more (「QQ群」, 「分12期」) stays. The
+    offsets are the CJK view's, less the dropped characters'. None when there is none."""
+    text = view.text
+    candidates = [match.start() for match in _LONE_LATIN.finditer(text)]
+    if not candidates:
+        return None
+    # Punctuation between the character and an ideograph (「第3期，A座」) ends a word: kept.
+    starts, ends = view.starts, view.ends
+    dropped = [
+        position
+        for position in candidates
+        if _WORD_BREAK.search(original, ends[position - 1], starts[position]) is None
+        and _WORD_BREAK.search(original, ends[position], starts[position + 1]) is None
+    ]
+    if not dropped:
+        return None
+    gone = set(dropped)
+    kept = [position for position in range(len(text)) if position not in gone]
+
+    def offsets() -> Offsets:
+        starts, ends = view.starts, view.ends
+        return (
+            tuple(starts[position] for position in kept),
+            tuple(ends[position] for position in kept),
+            (),
+        )
+
+    return View(
+        "".join(text[position] for position in kept), build=offsets, reordered=view.reordered
+    )
 
 
 # Bucket edges for counting with arrays: A-Z, a-z and the three ideograph ranges are the odd

@@ -429,6 +429,8 @@ class Screener:
         # Second readings (most texts have none) are scanned like the views they stand for.
         present: dict[str, set[int]] = {"zh": set(), "en": set()}
         readings: dict[str, tuple[View, ...]] = {"zh": (views.cjk,), "en": (views.latin,)}
+        if views.has_cjk:
+            readings["zh"] = views.all_cjk()
         readings["en"] = views.all_latin()
         scan = lexicon.scan_automata["zh" if views.has_cjk else "zh_plain"]
         for cjk in readings["zh"]:
@@ -569,7 +571,7 @@ class Screener:
         # order, then text order: the first that covers a hit names the reason.
         found: list[tuple[int, int, int, View]] = []
         for view_language, view in (
-            ("zh", views.cjk),
+            *(("zh", view) for view in views.all_cjk()),
             *(("en", view) for view in views.all_latin()),
         ):
             automaton = self.lexicon.exception_automata.get(view_language)
@@ -624,7 +626,7 @@ class Screener:
         then text order (found in one Aho-Corasick pass per view)."""
         found: list[tuple[int, int, int, int, View]] = []
         for view_language, view in (
-            ("zh", views.cjk),
+            *(("zh", view) for view in views.all_cjk()),
             *(("en", view) for view in views.all_latin()),
         ):
             automaton = self.lexicon.marker_automata.get(view_language)

@@ -269,3 +269,53 @@ def test_no_l_reading_is_built_without_a_look_alike_where_l_can_stand(text: str)
     from heed.screening.engine.normalize import build_views
 
     assert build_views(text).latin_alternates == ()
+
+
+# --- A lone Latin letter or digit inside a Chinese word (red-team audit, second round) ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "match"),
+    [
+        ("我们是警x察", "P4", "我们是警x察"),
+        ("我是公8安局的，请马上还款", "P4", "我是公8安局"),
+        ("你这个老8赖", "P3", "老8赖"),
+    ],
+)
+def test_a_lone_letter_or_digit_inside_a_chinese_word_is_caught(
+    screener: Screener, text: str, category: str, match: str
+) -> None:
+    result = screener.screen(text)
+    assert result.verdict == "block"
+    assert [(f.category, f.match) for f in result.findings] == [(category, match)]
+    for finding in result.findings:
+        assert text[finding.start : finding.end] == finding.match
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请在3日内还款。",
+        "您持有的A股账户已冻结。",
+        "请加QQ群联系客服。",
+        "2024年账单已出。",
+        "您的第3期账单已出。",
+        "本笔借款分12期还款。",
+        "本月已还款1次。",
+        "请到1号楼A座办理。",
+    ],
+)
+def test_chinese_with_numbers_and_codes_gets_no_lone_latin_finding(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text).verdict == "pass"
+
+
+def test_lone_latin_reading_drops_only_single_characters_and_maps_back() -> None:
+    from heed.screening.engine.normalize import build_views
+
+    text = "警 x 察，QQ群，分12期"
+    (alternate,) = build_views(text).cjk_alternates
+    assert alternate.text == "警察qq群分12期"
+    assert alternate.original_span(0, 2) == (0, 5)
+    assert build_views("分12期，QQ群，A座").cjk_alternates == ()
