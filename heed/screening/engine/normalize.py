@@ -1049,16 +1049,55 @@ def pinyin_view(view: View) -> PinyinView:
 
 
 class Views:
-    """The views of one text; the pinyin view is built on first use."""
+    """The views of one text; the pinyin view is built on first use, and so are the second
+    readings (:attr:`latin_alternates`, :attr:`cjk_alternates`), only for texts that have
+    their trigger."""
 
-    __slots__ = ("_has_cjk", "_pinyin", "cjk", "latin", "original")
+    __slots__ = (
+        "_cjk_alternates",
+        "_folded",
+        "_has_cjk",
+        "_latin_alternates",
+        "_pinyin",
+        "cjk",
+        "latin",
+        "original",
+    )
 
-    def __init__(self, original: str, cjk: View, latin: View) -> None:
+    def __init__(self, original: str, cjk: View, latin: View, folded: Folded | None = None) -> None:
         self.original = original
         self.cjk = cjk
         self.latin = latin
+        self._folded = folded
         self._pinyin: PinyinView | None = None
         self._has_cjk: bool | None = None
+        self._latin_alternates: tuple[View, ...] | None = None
+        self._cjk_alternates: tuple[View, ...] | None = None
+
+    @property
+    def latin_alternates(self) -> tuple[View, ...]:
+        """Other readings of the Latin view: ``1``, ``I``, ``|`` read as ``l`` (see
+        :func:`l_reading`). Empty for most texts."""
+        if self._latin_alternates is None:
+            folded = self._folded if self._folded is not None else _folded(self.original)
+            alternate = l_reading(self.original, folded)
+            self._latin_alternates = () if alternate is None else (alternate,)
+        return self._latin_alternates
+
+    @property
+    def cjk_alternates(self) -> tuple[View, ...]:
+        """Other readings of the CJK view: a lone Latin letter or digit between two ideographs
+        dropped (see :func:`without_lone_latin`). Empty for most texts."""
+        if self._cjk_alternates is None:
+            alternate = without_lone_latin(self.cjk, self.original) if self.has_cjk else None
+            self._cjk_alternates = () if alternate is None else (alternate,)
+        return self._cjk_alternates
+
+    def all_cjk(self) -> tuple[View, ...]:
+        return (self.cjk, *self.cjk_alternates)
+
+    def all_latin(self) -> tuple[View, ...]:
+        return (self.latin, *self.latin_alternates)
 
     @property
     def pinyin(self) -> PinyinView:
@@ -1112,7 +1151,140 @@ def view_texts_many(texts: Sequence[str]) -> list[tuple[str, str]]:
 
 def build_views(text: str) -> Views:
     folded = _folded(text)
-    return Views(text, cjk_view(text, folded), latin_view(text, folded))
+    return Views(text, cjk_view(text, folded), latin_view(text, folded), folded)
+
+
+# --- Second readings ----------------------------------------------------------------------------
+# The Latin view reads ``1``, ``|`` and ``I`` inside words as ``i`` (``sh1t``, ``b|tch``), but an
+# evader writes ``l`` with them too: ``ki11``, ``kiII``, ``po|ice``; and ``|<`` for ``k``. Reading
+# both in one view is impossible, so texts with such a word get a second Latin view in which
+# they are ``l``; the screener scans it with the same automata and patterns.
+
+# On the folded (lower-cased) text: a ``1`` or ``|`` touching a letter, or ``|<``.
+_L_DIGIT_OR_BAR = re.compile(r"[a-z][1|]|[1|][a-z]|\|<")
+# On the original text: a capital I after a lower-case letter ("kiII", "poIice"). A capital I
+# that starts a word ("Ill.", "If") or sits in a word of capitals ("II", "VIII", "BILL") is an I.
+_CAPITAL_I_AFTER_LOWER = re.compile(r"[a-z]I")
+# A word of the folded text in which ``l`` may be written with look-alikes ("|<" is one unit).
+_L_WORD = re.compile(r"(?:\|<|[a-z0-9|])+")
+
+
+def _l_word_reading(
+    text: str, folded: Folded, start: int, end: int, chars: list[str], dropped: set[int]
+) -> bool:
+    """Read one word's look-alikes as ``l`` (``|<`` as ``k``) in ``chars``; whether any was."""
+    source, index = folded.text, folded.index
+    word = source[start:end]
+    if not _HAS_LETTER.search(word.replace("|<", "")):
+        return False  # "1", "2021", "||": no letter, no word to read
+    originals = [text[index[position]] for position in range(start, end)]
+    has_lower = any("a" <= char <= "z" for char in originals)
+    changed = False
+    position = start
+    while position < end:
+        char = source[position]
+        if char == "|" and position + 1 < end and source[position + 1] == "<":
+            chars[position] = "k"
+            dropped.add(position + 1)
+            changed = True
+            position += 2
+            continue
+        if char in "1|" or (
+            char == "i"
+            and has_lower
+            and position > start
+            and originals[position - start] in ("I", "\uff29")
+        ):
+            chars[position] = "l"
+            changed = True
+        position += 1
+    return changed
+
+
+def l_reading(text: str, folded: Folded) -> View | None:
+    """The Latin view with ``1``, ``|`` and a capital ``I`` inside words read as ``l`` (and
+    ``|<`` as ``k``), offsets to the original as the Latin view's; None (nothing built) when
+    the text has no word with such a character where ``l`` can stand: a ``1`` or ``|`` touching
+    a letter, ``|<``, or a capital I after a lower-case letter."""
+    source = folded.text
+    if _L_DIGIT_OR_BAR.search(source) is None and _CAPITAL_I_AFTER_LOWER.search(text) is None:
+        return None
+    chars = list(source)
+    dropped: set[int] = set()
+    changed = False
+    for match in _L_WORD.finditer(source):
+        changed |= _l_word_reading(text, folded, match.start(), match.end(), chars, dropped)
+    if not changed:
+        return None
+    index = folded.index
+    kept = [position for position in range(len(chars)) if position not in dropped]
+    reading = Folded(
+        "".join(chars[position] for position in kept),
+        [index[position] for position in kept],
+        folded.reordered,
+    )
+    # "|<" read as "k": its character ends where the "<" does.
+    wide = {index[position - 1] + 1: index[position] + 1 for position in dropped}
+    if not wide:
+        return latin_view(text, reading)
+
+    def offsets() -> Offsets:
+        starts, ends, soft = _latin_offsets(reading)
+        return (
+            tuple(
+                wide.get(int(s), int(s)) if s == e else int(s)
+                for s, e in zip(starts, ends, strict=True)
+            ),
+            tuple(wide.get(int(e), int(e)) for e in ends),
+            _as_tuple(soft),
+        )
+
+    base = View(latin_view_text(reading.text), build=offsets, reordered=reading.reordered)
+    return with_full_forms(base)
+
+
+# A lone Latin letter or digit between two ideographs of the CJK view (「警x察」, 「公8安」).
+_LONE_LATIN = re.compile(
+    r"(?<=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[a-z0-9]"
+    r"(?=[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])"
+)
+
+
+_WORD_BREAK = re.compile(r"[，。！？；：、,.!?;:\n（）()]")
+
+
+def without_lone_latin(view: View, original: str) -> View | None:
+    """The CJK view with every lone Latin letter or digit between two ideographs dropped
+    (「我们是警x察」 reads 我们是警察); a run of two or more (「QQ群」, 「分12期」) stays. The
+    offsets are the CJK view's, less the dropped characters'. None when there is none."""
+    text = view.text
+    candidates = [match.start() for match in _LONE_LATIN.finditer(text)]
+    if not candidates:
+        return None
+    # Punctuation between the character and an ideograph (「第3期，A座」) ends a word: kept.
+    starts, ends = view.starts, view.ends
+    dropped = [
+        position
+        for position in candidates
+        if _WORD_BREAK.search(original, ends[position - 1], starts[position]) is None
+        and _WORD_BREAK.search(original, ends[position], starts[position + 1]) is None
+    ]
+    if not dropped:
+        return None
+    gone = set(dropped)
+    kept = [position for position in range(len(text)) if position not in gone]
+
+    def offsets() -> Offsets:
+        starts, ends = view.starts, view.ends
+        return (
+            tuple(starts[position] for position in kept),
+            tuple(ends[position] for position in kept),
+            (),
+        )
+
+    return View(
+        "".join(text[position] for position in kept), build=offsets, reordered=view.reordered
+    )
 
 
 # Bucket edges for counting with arrays: A-Z, a-z and the three ideograph ranges are the odd

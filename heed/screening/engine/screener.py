@@ -426,10 +426,16 @@ class Screener:
         lexicon = self.lexicon
         original = views.original
         # Phrase hits and the pattern prefilter's strings in one Aho-Corasick pass per view.
+        # Second readings (most texts have none) are scanned like the views they stand for.
         present: dict[str, set[int]] = {"zh": set(), "en": set()}
-        cjk = views.cjk
+        readings: dict[str, tuple[View, ...]] = {"zh": (views.cjk,), "en": (views.latin,)}
+        if views.has_cjk:
+            readings["zh"] = views.all_cjk()
+        readings["en"] = views.all_latin()
         scan = lexicon.scan_automata["zh" if views.has_cjk else "zh_plain"]
-        if len(scan) and cjk.text:
+        for cjk in readings["zh"]:
+            if not len(scan) or not cjk.text:
+                continue
             found = present["zh"]
             scanned = list(scan.iter(cjk.text))
             _add_prefilter_ids(found, scanned)
@@ -441,9 +447,10 @@ class Screener:
                         hits.append(
                             _Hit(compiled.entry, start, end, "lex", compiled.entry.confidence)
                         )
-        latin = views.latin
         scan = lexicon.scan_automata["en"]
-        if len(scan) and latin.text.strip():
+        for latin in readings["en"]:
+            if not len(scan) or not latin.text.strip():
+                continue
             found = present["en"]
             scanned = list(scan.iter(latin.text))
             _add_prefilter_ids(found, scanned)
@@ -461,11 +468,14 @@ class Screener:
         # must contain (its anchors first) has a string in the view (found in the pass above,
         # one-character strings by set intersection). A view with nothing but spaces yields no
         # hit (empty and all-space matches are dropped below).
-        runnable: list[int] = []
-        for language, view in (("zh", cjk), ("en", latin)):
+        runnable: set[int] = set()
+        for language, view in (
+            *(("zh", cjk) for cjk in readings["zh"]),
+            *(("en", latin) for latin in readings["en"]),
+        ):
             if not view.text.strip():
                 continue
-            runnable.extend(lexicon.unfiltered.get(language, ()))
+            runnable.update(lexicon.unfiltered.get(language, ()))
             found = present[language]
             characters = lexicon.prefilter_characters.get(language, {})
             for character in characters.keys() & set(view.text):
@@ -477,27 +487,34 @@ class Screener:
             for group in lexicon.first_group_ids.intersection(found):
                 number = first_groups[group]
                 if pattern_groups[number] <= found:
-                    runnable.append(number)
+                    runnable.add(number)
         for number in sorted(runnable):
-            pattern, entry = lexicon.patterns[number]
-            view = cjk if entry.language == "zh" else latin
-            text = view.text
-            rest = lexicon.boundary_free[number]
-            matches = pattern.finditer(text) if rest is None else boundary_matches(rest, text)
-            for match in matches:
-                begin, finish = match.start(), match.end()
-                if finish <= begin:
-                    continue
-                while begin < finish and text[begin] == " ":
-                    begin += 1
-                while finish > begin and text[finish - 1] == " ":
-                    finish -= 1
-                if finish <= begin:
-                    continue
-                start, end = view.original_span(begin, finish)
-                if entry.within and _SENTENCE_END.search(original, start, end):
-                    continue  # within=sentence: the match runs into the next sentence
-                hits.append(_Hit(entry, start, end, "pattern", entry.confidence))
+            entry = lexicon.patterns[number][1]
+            for view in readings["zh" if entry.language == "zh" else "en"]:
+                hits.extend(self._pattern_hits(original, view, number))
+        return hits
+
+    def _pattern_hits(self, original: str, view: View, number: int) -> list[_Hit]:
+        lexicon = self.lexicon
+        pattern, entry = lexicon.patterns[number]
+        text = view.text
+        rest = lexicon.boundary_free[number]
+        matches = pattern.finditer(text) if rest is None else boundary_matches(rest, text)
+        hits: list[_Hit] = []
+        for match in matches:
+            begin, finish = match.start(), match.end()
+            if finish <= begin:
+                continue
+            while begin < finish and text[begin] == " ":
+                begin += 1
+            while finish > begin and text[finish - 1] == " ":
+                finish -= 1
+            if finish <= begin:
+                continue
+            start, end = view.original_span(begin, finish)
+            if entry.within and _SENTENCE_END.search(original, start, end):
+                continue  # within=sentence: the match runs into the next sentence
+            hits.append(_Hit(entry, start, end, "pattern", entry.confidence))
         return hits
 
     def _symbol_hits(self, text: str, language: str, search: re.Pattern[str]) -> list[_Hit]:
@@ -553,7 +570,10 @@ class Screener:
         # Every occurrence of every exception (one Aho-Corasick pass per view), in exception
         # order, then text order: the first that covers a hit names the reason.
         found: list[tuple[int, int, int, View]] = []
-        for view_language, view in (("zh", views.cjk), ("en", views.latin)):
+        for view_language, view in (
+            *(("zh", view) for view in views.all_cjk()),
+            *(("en", view) for view in views.all_latin()),
+        ):
             automaton = self.lexicon.exception_automata.get(view_language)
             if automaton is None or not len(automaton):
                 continue
@@ -605,7 +625,10 @@ class Screener:
         """Every occurrence of every context-rule marker, in rule order, then marker order,
         then text order (found in one Aho-Corasick pass per view)."""
         found: list[tuple[int, int, int, int, View]] = []
-        for view_language, view in (("zh", views.cjk), ("en", views.latin)):
+        for view_language, view in (
+            *(("zh", view) for view in views.all_cjk()),
+            *(("en", view) for view in views.all_latin()),
+        ):
             automaton = self.lexicon.marker_automata.get(view_language)
             if automaton is None or not len(automaton):
                 continue

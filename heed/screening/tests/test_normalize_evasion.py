@@ -203,3 +203,119 @@ def test_the_insult_and_the_threat_themselves_stay_caught(
 def test_raised_limit_reads_shang_tiao_in_the_pinyin_view() -> None:
     assert build_views("额度已上调").pinyin.text == "eduyishangtiao"
     assert build_views("去上吊吧").pinyin.text == "qushangdiaoba"
+
+
+# --- "l" written as 1, I or | (red-team audit, second round) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "match"),
+    [
+        ("We will ki11 you.", "P1", "We will ki11 you"),
+        ("We will kiII you.", "P1", "We will kiII you"),
+        ("We will ki1l you.", "P1", "We will ki1l you"),
+        ("We are the po|ice.", "P4", "We are the po|ice"),
+        ("We are the poIice.", "P4", "We are the poIice"),
+        ("We will |<ill you.", "P1", "We will |<ill you"),
+    ],
+)
+def test_l_written_as_one_capital_i_or_bar_is_caught(
+    screener: Screener, text: str, category: str, match: str
+) -> None:
+    result = screener.screen(text)
+    assert result.verdict == "block"
+    assert [(f.category, f.match) for f in result.findings] == [(category, match)]
+    for finding in result.findings:
+        assert text[finding.start : finding.end] == finding.match
+
+
+def test_bar_less_than_read_as_k_maps_to_both_characters() -> None:
+    from heed.screening.engine.normalize import build_views
+
+    text = "fuc|< off"
+    (alternate,) = build_views(text).latin_alternates
+    assert alternate.text == " fuck off "
+    assert alternate.original_span(1, 5) == (0, 5)
+    assert alternate.original_span(6, 9) == (6, 9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You have the skill to pay.",
+        "Our office in Killeen will call you.",
+        "Reference K1LL-2291 is closed.",
+        "Your reference is A55-7890.",
+        "Bill is your account manager.",
+        "Ill. We hope you feel better soon.",
+        "Part II of your statement is attached.",
+        "Henry VIII paid his debts.",
+        "We are sorry: 1 ill child in the family is hard.",
+        "I will call you at 11 on Monday.",
+        "Your plan A1 is active; see section 1b.",
+    ],
+)
+def test_ordinary_words_numbers_and_roman_numerals_get_no_l_reading_finding(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text).verdict == "pass"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Henry VIII paid.", "Ill. Come back.", "Part II.", "1 ill child.", "Thank you."],
+)
+def test_no_l_reading_is_built_without_a_look_alike_where_l_can_stand(text: str) -> None:
+    from heed.screening.engine.normalize import build_views
+
+    assert build_views(text).latin_alternates == ()
+
+
+# --- A lone Latin letter or digit inside a Chinese word (red-team audit, second round) ---------
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "match"),
+    [
+        ("我们是警x察", "P4", "我们是警x察"),
+        ("我是公8安局的，请马上还款", "P4", "我是公8安局"),
+        ("你这个老8赖", "P3", "老8赖"),
+    ],
+)
+def test_a_lone_letter_or_digit_inside_a_chinese_word_is_caught(
+    screener: Screener, text: str, category: str, match: str
+) -> None:
+    result = screener.screen(text)
+    assert result.verdict == "block"
+    assert [(f.category, f.match) for f in result.findings] == [(category, match)]
+    for finding in result.findings:
+        assert text[finding.start : finding.end] == finding.match
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请在3日内还款。",
+        "您持有的A股账户已冻结。",
+        "请加QQ群联系客服。",
+        "2024年账单已出。",
+        "您的第3期账单已出。",
+        "本笔借款分12期还款。",
+        "本月已还款1次。",
+        "请到1号楼A座办理。",
+    ],
+)
+def test_chinese_with_numbers_and_codes_gets_no_lone_latin_finding(
+    screener: Screener, text: str
+) -> None:
+    assert screener.screen(text).verdict == "pass"
+
+
+def test_lone_latin_reading_drops_only_single_characters_and_maps_back() -> None:
+    from heed.screening.engine.normalize import build_views
+
+    text = "警 x 察，QQ群，分12期"
+    (alternate,) = build_views(text).cjk_alternates
+    assert alternate.text == "警察qq群分12期"
+    assert alternate.original_span(0, 2) == (0, 5)
+    assert build_views("分12期，QQ群，A座").cjk_alternates == ()
