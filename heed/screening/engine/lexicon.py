@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -95,8 +96,10 @@ SYMBOL_PHRASE_MAX = 8
 
 
 def is_symbol_phrase(phrase: str) -> bool:
-    text = phrase.replace("\ufe0f", "").strip()
-    return bool(text) and not any(char.isalnum() or char.isspace() for char in text)
+    """Emoji and other pictographs only (Unicode category So, as 🔪 ⚰ 🖕): punctuation such as
+    ！！ is no symbol phrase (it is empty after normalisation, as before)."""
+    text = phrase.replace("\ufe0f", "").replace("\u200d", "").strip()
+    return bool(text) and all(unicodedata.category(char) == "So" for char in text)
 
 
 @dataclass(frozen=True)

@@ -586,3 +586,6 @@ def test_a_symbol_phrase_is_checked_when_the_lexicon_loads() -> None:
         parse_phrase_file("🔪🔪🔪🔪🔪🔪🔪🔪🔪\n", category="P1", language="en", name="t.txt")
     [word] = parse_phrase_file("kill you\n", category="P1", language="en", name="t.txt")
     assert not word.is_symbol
+    # Punctuation is no symbol: it is empty after normalisation, as before.
+    with pytest.raises(LexiconError, match="empty after normalisation"):
+        parse_phrase_file("！！\n", category="P3", language="zh", name="t.txt")
