@@ -1251,6 +1251,12 @@ _LONE_LATIN = re.compile(
 
 
 _WORD_BREAK = re.compile(r"[，。！？；：、,.!?;:\n（）()]")
+# A lone digit before a unit or measure word, or after 第, is a number (「第3期」, 「分6期」,
+# 「3天内」, 「上午9点」), not a character slipped into a word: it is kept (and most Chinese texts
+# then need no second reading).
+_NUMBER_UNITS = frozenset(
+    "期天日号月年次个元万千百亿笔条位名点时分秒岁折倍成楼层栋室座周届级张份件项小季"
+)
 
 
 def without_lone_latin(view: View, original: str) -> View | None:
@@ -1258,7 +1264,14 @@ def without_lone_latin(view: View, original: str) -> View | None:
     (「我们是警x察」 reads 我们是警察); a run of two or more (「QQ群」, 「分12期」) stays. The
     offsets are the CJK view's, less the dropped characters'. None when there is none."""
     text = view.text
-    candidates = [match.start() for match in _LONE_LATIN.finditer(text)]
+    candidates = [
+        position
+        for position in (match.start() for match in _LONE_LATIN.finditer(text))
+        if not (
+            text[position].isdigit()
+            and (text[position + 1] in _NUMBER_UNITS or text[position - 1] == "第")
+        )
+    ]
     if not candidates:
         return None
     # Punctuation between the character and an ideograph (「第3期，A座」) ends a word: kept.

@@ -319,3 +319,13 @@ def test_lone_latin_reading_drops_only_single_characters_and_maps_back() -> None
     assert alternate.text == "警察qq群分12期"
     assert alternate.original_span(0, 2) == (0, 5)
     assert build_views("分12期，QQ群，A座").cjk_alternates == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["分3期还款", "第3期账单", "请在3天内还款", "明天上午9点联系您", "逾期7个月", "罚息为0元"],
+)
+def test_a_number_before_a_unit_needs_no_second_reading(text: str) -> None:
+    # A lone digit before a unit or measure word (or after 第) is a number, not a character
+    # slipped into a word: no second CJK reading is built, so the text is scanned once.
+    assert build_views(text).cjk_alternates == ()
