@@ -538,3 +538,22 @@ def test_the_api_refuses_an_unknown_filter_in_the_callers_language(
     body = bad.json()
     assert body["fields"] == {"category": ["未知类别：P99"]}
     assert "not valid" not in body["message"]
+
+
+def test_symbol_phrases_are_listed_exported_and_served_like_other_phrases(
+    make_user: Callable[..., Any], client_for: Callable[..., Client]
+) -> None:
+    client = client_for(make_user(Role.AUDITOR))
+    response = client.get(PAGE, {"q": "🔪", "language": "zh"})
+    assert response.status_code == 200
+    (row,) = rows_of(response)
+    assert (row.kind, row.phrase, row.category) == ("phrase", "🔪", "P1")
+    assert row.source.startswith("zh/P1.txt:")
+    assert "🔪" in response.content.decode()
+    export = client.get(EXPORT, {"q": "🔪"})
+    assert export.status_code == 200
+    text = b"".join(export.streaming_content if export.streaming else [export.content])
+    assert "🔪" in text.decode("utf-8-sig")
+    api = client.get(API, {"q": "🔪"})
+    assert api.status_code == 200
+    assert {item["language"] for item in api.json()} == {"en", "zh"}
