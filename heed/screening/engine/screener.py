@@ -131,14 +131,20 @@ def _generic_customer_spans(text: str) -> list[tuple[int, int]]:
     (customer,) = speakers - opening
     if any(_CALLER_CUES.search(text, start, end) for start, end in said[customer]):
         return []
-    return said[customer]
+    return [
+        (start, _end_of_turn(text, start, end, _GENERIC_SPEAKER_LINE))
+        for start, end in said[customer]
+    ]
 
 
 def customer_spans(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` of what the customer says in a call transcript: from a line with a
-    customer's label up to the next line with a collector's or customer's label (unlabelled
-    lines go on with the same speaker). Empty unless the text has both kinds of label, or two
-    numbered speakers of whom exactly one introduces themselves as the caller."""
+    """``[start, end)`` of what the customer says in a call transcript: a line with a
+    customer's label, up to its end. Empty unless the text has both kinds of label, or two
+    numbered speakers of whom exactly one introduces themselves as the caller.
+
+    An unlabelled line after it is screened like the collector's: nobody can tell who said it,
+    and a collector's words must never pass as the customer's. Only a label on a line of its
+    own (``Customer:`` and a line break) runs on to the next labelled line."""
     if ":" not in text and "：" not in text:
         return []
     turns: list[tuple[int, bool]] = []
@@ -158,8 +164,21 @@ def customer_spans(text: str) -> list[tuple[int, int]]:
     for number, (start, is_customer) in enumerate(turns):
         if is_customer:
             end = turns[number + 1][0] if number + 1 < len(turns) else len(text)
-            spans.append((start, end))
+            spans.append((start, _end_of_turn(text, start, end, _SPEAKER_LINE)))
     return spans
+
+
+def _end_of_turn(text: str, start: int, end: int, labels: re.Pattern[str]) -> int:
+    """Where a labelled turn starting at ``start`` ends: after its own line (line break
+    included), unless the label stands alone on its line; never after ``end``."""
+    label_end = labels.match(text, start)
+    after = label_end.end() if label_end else start
+    line_end = text.find("\n", after, end)
+    if line_end < 0:
+        return end
+    if not text[after:line_end].strip():  # "Customer:" alone: the turn is on the next lines
+        return end
+    return line_end + 1
 
 
 @dataclass(frozen=True)

@@ -469,10 +469,34 @@ def test_customer_lines_need_both_kinds_of_label() -> None:
     assert customer_spans("Customer: Mr Lee\nAccount: 4471\nYou idiot, pay up.") == []
     text = "坐席：您好。\n客户：滚！别烦我。\n还说什么？\n坐席：好的，打扰了。"
     [(start, end)] = customer_spans(text)
-    assert text[start:end] == "客户：滚！别烦我。\n还说什么？\n"
+    assert text[start:end] == "客户：滚！别烦我。\n"
     stamped = "[00:01] Agent: Hello.\n[00:04] Customer: Get lost, idiot.\n00:09 Agent: Bye."
     [(start, end)] = customer_spans(stamped)
     assert stamped[start:end] == "[00:04] Customer: Get lost, idiot.\n"
+
+
+def test_an_unlabelled_line_after_the_customer_s_turn_is_screened(screener: Screener) -> None:
+    from heed.screening.engine.screener import customer_spans
+
+    # Nobody can tell who said an unlabelled line: it is screened, never taken for the customer's.
+    for text in (
+        "Agent: Hello.\nCustomer: Fine.\nWe will kill you if you don't pay.",
+        "Agent: Hello.\nNeighbour: He's not in.\nTell him we'll break his legs.\nAgent: Bye.",
+        "坐席：您好。\n客户：嗯。\n再不还钱就弄死你\n坐席：再见。",
+    ):
+        for channel in ("call", None):
+            assert screener.screen(text, channel=channel).verdict == "block", (text, channel)
+    # A label on a line of its own: the turn is on the lines that follow, up to the next label.
+    alone = "Agent: Hello.\nCustomer:\nGet lost, idiot.\nAgent: Goodbye."
+    [(start, end)] = customer_spans(alone)
+    assert alone[start:end] == "Customer:\nGet lost, idiot.\n"
+    assert screener.screen(alone, channel="call").verdict == "pass"
+    numbered = (
+        "Speaker 1: Hello, this is Dana from Northgate Recoveries, on a recorded line.\n"
+        "Speaker 2: Who?\n"
+        "You'll end up in jail over this.\n"
+    )
+    assert screener.screen(numbered, channel="call").verdict != "pass"
 
 
 def test_third_parties_who_speak_in_a_call_are_not_the_collector() -> None:

@@ -142,8 +142,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (DATA_DIR / "holdout_v19.csv", 80, 0.81, 92, 8),
         (DATA_DIR / "holdout_v20.csv", 80, 0.89, 97, 6),
         (DATA_DIR / "holdout_v21.csv", 80, 0.73, 93, 10),
+        (DATA_DIR / "holdout_v22.csv", 80, 0.78, 99, 10),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 22)],
+    ids=[f"holdout_v{number}" for number in range(4, 23)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,
