@@ -30,6 +30,7 @@ from heed.screening.engine.normalize import (
     has_ideograph,
     ideograph_count,
     is_cjk,
+    simplified,
 )
 
 BLOCK = "block"
@@ -1042,15 +1043,54 @@ def _is_quoted(original: str, hit: _Hit) -> bool:
     return bool(before) and before in _QUOTES_OPEN and bool(after) and after in _QUOTES_CLOSE
 
 
-def _in_quotation(original: str, hit: _Hit, clause: tuple[int, int]) -> bool:
-    """Whether the hit lies inside quotation marks that open and close within its clause."""
-    before = original[clause[0] : hit.start]
-    after = original[hit.end : clause[1]]
+def _quotation(original: str, hit: _Hit, window: tuple[int, int]) -> tuple[int, int] | None:
+    """``[open, close]`` of quotation marks around the hit, both inside ``window``."""
+    before = original[window[0] : hit.start]
+    after = original[hit.end : window[1]]
     if before.count('"') % 2 == 1 and '"' in after:
-        return True
+        return window[0] + before.rfind('"'), hit.end + after.index('"')
     opening = max(before.rfind(mark) for mark in "“「『《")
     closing = max(before.rfind(mark) for mark in "”」』》")
-    return opening > closing and any(mark in after for mark in "”」』》")
+    if opening <= closing:
+        return None
+    ends = [index for index in (after.find(mark) for mark in "”」』》") if index >= 0]
+    return (window[0] + opening, hit.end + min(ends)) if ends else None
+
+
+# A quotation given as an example or reported speech: introduced as one (以“…”为由, 自称“…”,
+# such as "…", called you a "…") or followed by what names it one (“…”等话术).
+_QUOTE_INTRO = re.compile(
+    r"(?:以|称|说了?|说过|讲了?|讲过|问了?|写了?|提到|说什么|声称|谎称|自称|如|像|例如|诸如|比如|类似|"
+    r"禁止使用|禁用|不得说|严禁说|\bnever say|\bmust not say|\bphrases like|\bwords like|"
+    r"\bsuch as|\blike|\bsaid|\bsays|\bsaying|\btold (?:the |a )?(?:customer|debtor|client)s?|"
+    r"\bcalled you(?: an?)?|\bclaiming|\be\.g\.|\bfor example)[ \t]*[:：,，]?[ \t]*"
+    # … and the quotations before this one in a list: 以“涉嫌洗钱”“马上要被逮捕”为由
+    r"(?:[“「『\"][^”」』\"\n]{0,40}[”」』\"][ \t]*[、，,]?[ \t]*(?:或者|或|和|or|and)?[ \t]*)"
+    r"{0,6}$",
+    re.IGNORECASE,
+)
+_QUOTE_OUTRO = re.compile(
+    r"[ \t]*(?:为由|等|之类|这样的|这类|这种|的话术|的说法|的话"
+    r"|[，,]?[ \t]*(?:该|这种|这类|此类)(?:话术|说法|表述|用语))"
+)
+
+
+def _in_quotation(
+    original: str, hit: _Hit, window: tuple[int, int], marker: tuple[int, int]
+) -> bool:
+    """Whether the hit lies inside quotation marks within ``window`` that are given as an example
+    or reported speech, with the marker outside them: 以“注销账户，否则影响征信”为由诱导转账
+    is a warning, 谨防诈骗：“再不还钱就弄死你” a threat."""
+    quoted = _quotation(original, hit, window)
+    if quoted is None:
+        return False
+    opening, closing = quoted
+    if opening <= marker[0] and marker[1] <= closing + 1:
+        return False
+    return bool(
+        _QUOTE_INTRO.search(original, max(window[0], opening - 120), opening)
+        or _QUOTE_OUTRO.match(original, closing + 1)
+    )
 
 
 def _label_addressed(original: str, hit: _Hit, clause: tuple[int, int]) -> bool:
@@ -1069,6 +1109,7 @@ def _marker_explains(
     end: int,
     clause_cuts: _Cuts,
     hit_clause: tuple[int, int],
+    sentence: tuple[int, int],
 ) -> bool:
     """Whether a ``sentence`` rule's marker at ``[start, end)`` explains the hit (it shares the
     hit's sentence already): not an accusation, no contrast between them, and — when it lies in
@@ -1092,7 +1133,7 @@ def _marker_explains(
     same_clause = hit_clause[0] <= start and end <= hit_end
     if same_clause:
         return True
-    if _in_quotation(original, hit, (hit_clause[0], hit_end)):
+    if _in_quotation(original, hit, sentence, (start, end)):
         return True  # a phrase quoted as an example: 以“马上要被逮捕”为由…的，都是骗子
     if _REPORTED.search(_span_text(original, hit_clause[0], hit.start)):
         return True
@@ -1146,13 +1187,31 @@ def _context_reason(
                     addressed = _label_addressed(original, hit, clause)
                 if addressed:
                     continue
-            if _marker_explains(original, hit, start, end, cuts[1], clause):
+            if _marker_explains(
+                original, hit, start, end, cuts[1], clause, (sentence[0], max(sentence[1], hit.end))
+            ):
                 return f"context:{rule.rule_id}"
         elif rule.kind == "negation":
-            if not (clause[0] <= start and end <= hit.start):
+            # Before the hit in its clause, or inside a pattern's hit just before its last words
+            # (the pattern reaching over it: 身份证号和住址，不会公开) when the pattern does not
+            # spell the negation itself (a visit you won't forget).
+            inside = (
+                hit.start < start
+                and end <= hit.end
+                and hit.layer == "pattern"
+                and _unspelled(original[start:end], hit.entry.phrase)
+                and cuts[1].around(hit.end - 1)[0] <= start  # in the clause the hit ends in
+            )
+            if not (inside or (clause[0] <= start and end <= hit.start)):
                 continue
-            gap = original[end : hit.start]
-            limit = 10 if rule.language == "zh" else 3
+            if inside and _a_not_a(original, start):
+                continue
+            target = hit.end if inside else hit.start
+            gap = original[end:target]
+            if inside:
+                limit = 8 if rule.language == "zh" else 4
+            else:
+                limit = 10 if rule.language == "zh" else 3
             distance = (
                 sum(1 for char in gap if is_cjk(char))
                 if rule.language == "zh"
@@ -1160,7 +1219,7 @@ def _context_reason(
             )
             if distance > limit:
                 continue
-            if any(end <= b_start and b_end <= hit.start for b_start, b_end in blockers):
+            if any(end <= b_start and b_end <= target for b_start, b_end in blockers):
                 continue
             if _CONTRAST.search(original, end, max(end, hit.end)):
                 continue  # 不会透露给别人，只会通知你单位: the hit runs on past the negation
@@ -1168,6 +1227,24 @@ def _context_reason(
     if whole and category in whole and _text_rule_applies(original, hit, sentence):
         return whole[category]
     return None
+
+
+def _unspelled(marker: str, pattern: str) -> bool:
+    """Whether a pattern's source does not contain the marker's words (as the views read them:
+    電話不會停 is the pattern 电话不会停)."""
+    read = "".join(simplified(marker)).lower()
+    return read not in pattern.replace("\\x27", "'").lower()
+
+
+def _a_not_a(original: str, start: int) -> bool:
+    """Whether a negation starting at ``start`` is the middle of an A-not-A question (会不会,
+    是不是, 能不能): a question, not a negation."""
+    return (
+        start > 0
+        and start + 1 < len(original)
+        and original[start] in "不没"
+        and original[start - 1] == original[start + 1]
+    )
 
 
 def _distinct_suppressed(suppressed: list[Suppressed]) -> tuple[Suppressed, ...]:

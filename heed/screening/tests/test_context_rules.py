@@ -24,6 +24,12 @@ ABUSES: list[tuple[str, set[str]]] = [
     ("If not settled today we'll tell your employer.", {"P9"}),
     ("我们不会再等了直接通知你单位领导", {"P9"}),
     ("我们绝不手软弄死你", {"P1"}),
+    # a negation inside a pattern's reach clears it only in the clause the hit ends in, and
+    # never when the phrase says it itself
+    ("你的照片，不会再等了，直接公开", {"P16"}),
+    ("身份证我们不会删，明天公开", {"P16"}),
+    ("你不会好过的", {"P1"}),
+    ("Pay today, or we'll pay you a visit you won't forget.", {"P1"}),
     # a practice condemned
     ("Ignoring a debt is illegal, so we will tell your employer on Monday.", {"P9"}),
     ("欠债不还是违法的，再不还钱就弄死你", {"P1"}),
@@ -39,6 +45,9 @@ ABUSES: list[tuple[str, set[str]]] = [
     # the text-wide "not a crime" rule
     ("Not paying is not a crime, they say. We will have you arrested tomorrow.", {"P7"}),
     ("有人说欠钱不是犯罪。明天就抓你去坐牢。", {"P7"}),
+    # a quotation that nothing introduces as an example or as someone's words is the message
+    ("谨防诈骗：“再不还钱就弄死你”", {"P1"}),
+    ('Beware. "We will kill you if you do not pay."', {"P1"}),
     # a threat quoted as an "example" is still sent to the debtor
     (
         'Example of what a scammer might say: "We are the police, pay now or we will kill you."',
@@ -68,6 +77,16 @@ LOOK_ALIKES: list[tuple[str, str]] = [
     (
         "近期有不法分子冒充法院工作人员，谎称您的借款涉嫌违法、将被拘留，请勿转账。",
         "context:anti_fraud",
+    ),
+    # a threat quoted as the fraudsters' pretext, or as wording a collector was marked down for
+    ("近期有人冒充我司，以“注销账户，否则影响征信”为由诱导转账，请勿相信。", "context:anti_fraud"),
+    (
+        "防诈提醒：凡是以“涉嫌洗钱”“马上要被逮捕”为由让您转账的，都是骗子。",
+        "context:anti_fraud",
+    ),
+    (
+        "质检反馈：您在通话中说了“你不还就让你爸妈还”，该话术属于要求第三方代偿，严重违规。",
+        "context:practice_condemned",
     ),
     # bereavement
     (
@@ -149,3 +168,11 @@ def test_a_hit_that_starts_in_the_customer_s_words_is_theirs(screener: Screener)
     result = screener.screen(text, channel="call")
     assert result.verdict == "pass"
     assert "speaker:customer" in {s.reason for s in result.suppressed}
+
+
+def test_a_question_is_no_negation_and_a_pattern_s_own_negation_stays(screener: Screener) -> None:
+    # 会不会 asks; it negates nothing (the in-hit negation rule must not read it as 不会).
+    asked = "你爸妈年纪大了，要是知道你天天被我们催，会不会急出病来？"
+    assert "P2" in {f.category for f in screener.screen(asked).findings}
+    # The pattern spells the negation itself, in traditional characters here.
+    assert screener.screen("從今天起你的電話不會停。").verdict == "block"

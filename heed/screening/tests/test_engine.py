@@ -74,6 +74,20 @@ CAUGHT = [
     ("P17", "欠这么多还不上，换我早就找根绳子了。"),
     ("P18", "下周一我们带人去你们公司，当着你同事的面跟你算账。"),
     ("P18", "We're organising a protest outside your shop."),
+    # Lexicon 2026.11.30-23/-24: violence against someone spoken of; a third person's debt
+    # stated to someone else; payment asked of relatives, employers and landlords; personal
+    # data held over the debtor (general forms, not the training sentences).
+    ("P1", "Tell him we will break his legs."),
+    ("P1", "你们家以后不会太平。"),
+    ("P9", "麻烦您转告一声，他的信用卡已经逾期两个月了。"),
+    ("P9", "我们会把你的逾期记录同步给你的单位和同事。"),
+    ("P9", "Maybe your landlord should see your arrears statement."),
+    ("P10", "你是他表哥，先帮他把这笔钱还上吧。"),
+    ("P10", "Could you hold it back from her wages and send it to us?"),
+    ("P10", "As her parent you are best placed to settle it."),
+    ("P16", "你的身份证号和家庭住址我们都已掌握。"),
+    ("P16", "Your date of birth and home address will be circulated to your neighbours."),
+    ("P2", "你老婆在哪上班我们也知道。"),
 ]
 
 MUST_PASS = [
@@ -145,6 +159,10 @@ MUST_PASS = [
     "本月的逾期手续费已为您全部免除。",
     "我们已按您的要求把该号码加入外呼黑名单。",
     "You asked about arrest. Owing money is not a crime in this country.",
+    # A negation inside a pattern's reach (2026.11.30-24), and a list of what will not happen.
+    "我们会严格保护您的身份证号和住址，不会公开。",
+    "您的照片将加密保存，仅用于身份核验，不会对外公开。",
+    "While the plan is in place we will not add fees or start court proceedings.",
 ]
 
 
