@@ -19,8 +19,8 @@ Latin reading (:func:`split_readings`, through ``Views.latin_alternates``) in wh
 * a run of three or more of one letter inside a word reads as one or two of it, whichever makes
   the most common English word ("killl" → "kill", "shiiit" → "shit", "arrrested" →
   "arrested"); when neither makes a word, the text gets two readings (one of it, two of it).
-  Runs in a word with a digit (an amount, a code such as "REF-AAA-111") or in a word that is
-  nothing but the run ("zzz") are left alone.
+  Runs in a word with a digit (an amount, a code such as "REF-AAA-111"), in a word that is
+  nothing but the run ("zzz") and in a Roman numeral ("VIII") are left alone.
 
 Findings on the reading point at the original characters: a joined word spans both fragments
 and the separator, a shortened run its whole original run.
@@ -95,6 +95,7 @@ _STRETCH = re.compile(r"([a-z])\1\1")
 _RUN = re.compile(r"([a-z])\1\1+")
 _WORD = re.compile(r"[a-z0-9'*]+(?:[-._~+][a-z0-9'*]+)*")
 _NOT_LETTER = re.compile(r"[^a-z']")
+_ROMAN = re.compile(r"[ivxlcdm]+")
 
 
 @lru_cache(maxsize=1)
@@ -252,6 +253,8 @@ def _stretches(folded: Folded) -> list[list[tuple[int, int, int]]]:
         runs = list(_RUN.finditer(text))
         if len(runs) == 1 and _NOT_LETTER.sub("", text) == runs[0].group():
             continue  # "zzz", "aaa": nothing but the run
+        if _ROMAN.fullmatch(text):
+            continue  # "VIII", "XXXV": a number
         choices = _stretch_choices(text, runs)
         for reading, choice in zip((first, second), (choices[0], choices[-1]), strict=False):
             for run, keep in zip(runs, choice, strict=True):

@@ -140,6 +140,7 @@ def test_lawful_look_alikes_pass(screener: Screener, text: str) -> None:
         "pay $1000",
         "REF-AAA-111",
         "zzz",
+        "Henry VIII and Part XXXV",
         "he'll call",
         "we're here",
         "the po\nlice",
