@@ -13,9 +13,12 @@ Latin reading (:func:`split_readings`, through ``Views.latin_alternates``) in wh
   a word), the joined word an English word in common use, and at least one fragment not a word on
   its own — rare in English, and far rarer than the joined word. So "ki ll", "bo ss", "po lice",
   "arr ested" are joined, while "a rest" (not "arrest"), "the rapist" (not "therapist": "rapist"
-  is a word), "Mr Kill", "all good" and "no w" (a one-letter fragment) stay apart; an English
-  contraction ("he'll", "we're", "don't") is never joined, and nothing is joined across a line
-  or sentence end (the one separator is never a full stop or a line break);
+  is a word), "Mr Kill", "all good" and "no w" (a one-letter fragment) stay apart. Chat short
+  forms, titles and account abbreviations are words on their own ("to ur", "for Ms", "Ref");
+  a capital that starts the second fragment after a first not in capitals (or a first in
+  capitals before a second that is not) shows two words ("the IRS"); an English contraction
+  ("he'll", "we're", "don't") is never joined, and nothing is joined across a line or sentence
+  end (the one separator is never a full stop or a line break);
 * a run of three or more of one letter inside a word reads as one or two of it, whichever makes
   the most common English word ("killl" → "kill", "shiiit" → "shit", "arrrested" →
   "arrested"); when neither makes a word, the text gets two readings (one of it, two of it).
@@ -30,7 +33,8 @@ OpenSubtitles 2018 corpus, cleaned against dictionaries). Subtitles are spoken, 
 as collection messages are, and the cleaning leaves the fragments an evader makes out of a word
 ("ll", "tch", "ested", "il") out of it — unlike lists counted from web tokens, in which "ll" (from
 "I ll") is more common than "rapist". It is read once, on first use: the words counted at least
-:data:`MIN_COUNT` times (about 47,000; about 0.3 s and 6 MB).
+:data:`MIN_COUNT` times (about 47,000) and the sets made from them, in about 0.3 s, keeping
+about 8.5 MB (20 MB at the peak, while the file is parsed).
 
 Pure Python, no database.
 """
@@ -42,8 +46,7 @@ import json
 import re
 from functools import lru_cache
 from importlib.resources import files
-from itertools import product
-from operator import add
+from itertools import compress, product
 
 from heed.screening.engine.normalize import (
     SHORT_FORMS,
@@ -73,27 +76,29 @@ SEPARATORS = frozenset(
 )
 SEPARATORS |= frozenset("\u202f\u205f\u3000")
 # Fragments that are words on their own in messages, however rare in the list: chat short forms
-# ("to ur boss" is no "tour boss") and titles ("for Ms Shannon" is no "forms").
+# ("to ur boss" is no "tour boss"), titles ("for Ms Shannon" is no "forms") and the
+# abbreviations of account messages ("Ref used" is no "refused").
 STANDALONE = frozenset(form for form in SHORT_FORMS if " " not in form) | frozenset(
     {"mr", "mrs", "ms", "mx", "dr", "st", "jr", "sr", "prof", "rev", "sgt", "capt"}
+    | {"ref", "acct", "amt", "bal", "tel", "dept", "approx", "info", "app", "pmt", "etc"}
 )
 # After an apostrophe, the clitics of English contractions ("he'll", "we're", "they've").
 CLITICS = frozenset({"ll", "re", "ve", "nt"})
 
-# A fragment: letters only, not glued to a word character or (through a joiner) to a word.
-_FRAGMENT = re.compile(
-    r"(?<![a-z0-9'*@$!|])(?<![a-z0-9'*][-._~+])[a-z]{2,}(?![a-z0-9'*@$!|])(?![-._~+][a-z0-9'*])"
-)
-# A word with an apostrophe or asterisk between two fragments ("pol'ice", "bo*ss").
-_MARKED = re.compile(r"[a-z]['*][a-z]")
-_MARKED_WORD = re.compile(
-    r"(?<![a-z0-9'*@$!|])(?<![a-z0-9'*][-._~+])([a-z]{2,})['*]([a-z]{2,})"
-    r"(?![a-z0-9'*@$!|])(?![-._~+][a-z0-9'*])"
-)
-# A letter three or more times; a word as the Latin view makes it (joiners inside).
+# Fragments are letters only, not glued to a word character or (through a joiner) to a word.
+_BEFORE = r"(?<![a-z0-9'*@$!|])(?<![a-z0-9'*][-._~+])"
+_AFTER = r"(?![a-z0-9'*@$!|])(?![-._~+][a-z0-9'*])"
+# A word of the Latin view with an apostrophe or asterisk between two fragments ("pol'ice").
+_MARKED_WORD = re.compile(r"([a-z]{2,})(['*])([a-z]{2,})")
+# In words of the Latin view, each after a space: one with a letter three times, no digit, and
+# not made of that letter alone ("killl", not "zzz", "aaa111").
+_MARK_OR_RUN = re.compile(r"['*]|([a-z])\1\1")
+_STRETCHED_WORD = re.compile(r" (?=[^ ]*([a-z])\1\1)(?![^ ]*[0-9])(?!([a-z])\2* )")
+# A letter three or more times; the word around it as the Latin view makes it (joiners inside).
 _STRETCH = re.compile(r"([a-z])\1\1")
 _RUN = re.compile(r"([a-z])\1\1+")
 _WORD = re.compile(r"[a-z0-9'*]+(?:[-._~+][a-z0-9'*]+)*")
+_WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789'*-._~+")
 _NOT_LETTER = re.compile(r"[^a-z']")
 _ROMAN = re.compile(r"[ivxlcdm]+")
 
@@ -123,6 +128,21 @@ def _words() -> frozenset[str]:
 def _joinable() -> frozenset[str]:
     """The words two fragments may make (in common use)."""
     return frozenset(text for text, count in english_counts().items() if count >= JOINED_COUNT)
+
+
+@lru_cache(maxsize=1)
+def _fragments() -> frozenset[str]:
+    """Every fragment that is the rarer half of a word a reader joins ("ll" of "kill", "lice"
+    of "police"): a text without one has nothing to join around a space."""
+    counts = english_counts()
+    found: set[str] = set()
+    for word in _joinable():
+        for cut in range(2, len(word) - 1):
+            first, second = word[:cut], word[cut:]
+            if first.isalpha() and second.isalpha() and joins(first, second):
+                rarer = _count(counts, first) <= _count(counts, second)
+                found.add(first if rarer else second)
+    return frozenset(found)
 
 
 def joins(first: str, second: str) -> bool:
@@ -171,45 +191,72 @@ def _separator_at(original: str, folded: Folded, position: int) -> bool:
     )
 
 
-def _space_joins(original: str, folded: Folded) -> list[_Pair]:
-    """``(first start, separator, second end)`` of each pair of fragments a reader joins,
-    around one space-like separator."""
-    source = folded.text
-    fragments = list(_FRAGMENT.finditer(source))
-    found: list[tuple[int, int, int]] = []
-    for first, second in zip(fragments, fragments[1:], strict=False):
-        if (
-            second.start() == first.end() + 1
-            and _separator_at(original, folded, first.end())
-            and joins(first.group(), second.group())
-            and not _cased_apart(original, folded, range(*first.span()), range(*second.span()))
+def _space_candidates(words: list[str], rare: set[str]) -> set[tuple[str, str, str]]:
+    """``(first, separators, second)`` for each two neighbouring words of the Latin view that a
+    reader joins (:func:`joins`); the rarer of them is a ``rare`` word (no word on its own)
+    that is the rarer half of such a word (most texts have none). The separator, one space or
+    tab, is checked where they are located."""
+    fragments = _fragments().intersection(rare)
+    if not fragments:
+        return set()
+    joinable = _joinable()
+    found: set[tuple[str, str, str]] = set()
+    last = len(words) - 1
+    for number in compress(range(len(words)), map(fragments.__contains__, words)):
+        word = words[number]
+        for first, second in (
+            (words[number - 1] if number else "", word),
+            (word, words[number + 1] if number < last else ""),
         ):
-            found.append((first.start(), first.end(), second.end()))
+            if (
+                first + second in joinable
+                and first.isalpha()
+                and second.isalpha()
+                and joins(first, second)
+            ):
+                found.add((first, " \t", second))
     return found
 
 
-def _marked_joins(original: str, folded: Folded) -> list[_Pair]:
-    """The same for an apostrophe or asterisk between two fragments of one word; never the
-    apostrophe of a contraction ("he'll", "we're")."""
-    source = folded.text
-    if _MARKED.search(source) is None:
-        return []
+def _marked_candidates(rare: set[str]) -> set[tuple[str, str, str]]:
+    """The same for an apostrophe or asterisk between two fragments of one ``rare`` word;
+    never the apostrophe of a contraction ("he'll", "we're")."""
     counts = english_counts()
-    found: list[_Pair] = []
-    for match in _MARKED_WORD.finditer(source):
-        first, second = match.group(1), match.group(2)
-        if source[match.end(1)] == "'" and (second in CLITICS or match.group() in counts):
+    found: set[tuple[str, str, str]] = set()
+    for word in rare:
+        if "'" not in word and "*" not in word:
             continue
-        if joins(first, second) and not _cased_apart(
-            original, folded, range(*match.span(1)), range(*match.span(2))
-        ):
-            found.append((match.start(), match.end(1), match.end()))
+        match = _MARKED_WORD.fullmatch(word)
+        if match is None:
+            continue
+        first, mark, second = match.groups()
+        if mark == "'" and (second in CLITICS or word in counts):
+            continue
+        if joins(first, second):
+            found.add((first, mark, second))
     return found
 
 
-def _joins(spaced: list[_Pair], marked: list[_Pair]) -> list[int]:
+def _located(original: str, folded: Folded, candidates: set[tuple[str, str, str]]) -> list[_Pair]:
+    """Where the candidates stand in the folded text, with one separator (a space-like one:
+    one character of the original) and not told apart by their letters' case."""
+    source = folded.text
+    found: list[_Pair] = []
+    for first, separators, second in candidates:
+        pattern = re.compile(f"{_BEFORE}({first})[{re.escape(separators)}]({second}){_AFTER}")
+        for match in pattern.finditer(source):
+            separator = match.end(1)
+            if source[separator] in " \t" and not _separator_at(original, folded, separator):
+                continue
+            if _cased_apart(original, folded, range(*match.span(1)), range(*match.span(2))):
+                continue
+            found.append((match.start(), separator, match.end()))
+    return found
+
+
+def _joins(pairs: list[_Pair]) -> list[int]:
     """Folded positions of the separators to drop (pairs taken left to right, none shared)."""
-    pairs = sorted(spaced + marked)
+    pairs = sorted(pairs)
     dropped: list[int] = []
     reached = -1
     for start, separator, end in pairs:
@@ -244,17 +291,25 @@ def _stretches(folded: Folded) -> list[list[tuple[int, int, int]]]:
     """Per reading, ``(run start, run end, letters kept)`` of every stretched run shortened;
     empty when the text has none."""
     source = folded.text
+    words: dict[int, re.Match[str]] = {}  # the words with a run, by start
+    for run in _STRETCH.finditer(source):
+        start = run.start()
+        while start > 0 and source[start - 1] in _WORD_CHARACTERS:
+            start -= 1
+        word = _WORD.search(source, start, len(source))
+        while word is not None and word.end() <= run.start():
+            word = _WORD.search(source, word.end(), len(source))
+        if word is not None and word.start() <= run.start():
+            words[word.start()] = word
     first: list[tuple[int, int, int]] = []
     second: list[tuple[int, int, int]] = []
-    for word in _WORD.finditer(source):
+    for _start, word in sorted(words.items()):
         text = word.group()
-        if _STRETCH.search(text) is None or any(char.isdigit() for char in text):
-            continue
+        if any(char.isdigit() for char in text) or _ROMAN.fullmatch(text):
+            continue  # an amount or a code ("REF-AAA-111"); "VIII", "XXXV": a number
         runs = list(_RUN.finditer(text))
         if len(runs) == 1 and _NOT_LETTER.sub("", text) == runs[0].group():
             continue  # "zzz", "aaa": nothing but the run
-        if _ROMAN.fullmatch(text):
-            continue  # "VIII", "XXXV": a number
         choices = _stretch_choices(text, runs)
         for reading, choice in zip((first, second), (choices[0], choices[-1]), strict=False):
             for run, keep in zip(runs, choice, strict=True):
@@ -296,25 +351,24 @@ def _reading(text: str, folded: Folded, dropped: set[int], widened: dict[int, in
 
 def split_readings(text: str, folded: Folded, latin: str) -> tuple[View, ...]:
     """Latin readings of ``text`` with split words joined and stretched letters shortened (see
-    the module's text); empty when it has neither. ``latin`` is the text of its Latin view, on
-    which the cheap tests run first (most texts pass none of them): two neighbouring words that
-    make an English word together (one of them no word on its own), an apostrophe or asterisk,
-    a letter three times."""
+    the module's text); empty when it has neither. ``latin`` is the text of its Latin view: only
+    its words that are no word on their own are looked at first (most texts have none that
+    makes a word with a neighbour, has an apostrophe or asterisk inside, or a letter three
+    times), with whole-string and set operations."""
     if folded.reordered:
         return ()
     words = latin.split()
-    may_join = not _words().issuperset(words) and not _joinable().isdisjoint(
-        map(add, words, words[1:])
-    )
-    may_mark = "'" in latin or "*" in latin
-    may_stretch = _STRETCH.search(latin) is not None
-    if not (may_join or may_mark or may_stretch):
+    rare = set(words).difference(_words())
+    if not rare:
         return ()
-    joined = _joins(
-        _space_joins(text, folded) if may_join else [],
-        _marked_joins(text, folded) if may_mark else [],
-    )
-    stretched = _stretches(folded) if may_stretch else []
+    candidates = _space_candidates(words, rare)
+    stretched: list[list[tuple[int, int, int]]] = []
+    listed = " " + " ".join(rare) + " "
+    if _MARK_OR_RUN.search(listed) is not None:
+        candidates |= _marked_candidates(rare)
+        if _STRETCHED_WORD.search(listed) is not None:
+            stretched = _stretches(folded)
+    joined = _joins(_located(text, folded, candidates)) if candidates else []
     if not joined and not stretched:
         return ()
     index = folded.index
