@@ -1077,11 +1077,17 @@ class Views:
     @property
     def latin_alternates(self) -> tuple[View, ...]:
         """Other readings of the Latin view: ``1``, ``I``, ``|`` read as ``l`` (see
-        :func:`l_reading`). Empty for most texts."""
+        :func:`l_reading`); split words joined and stretched letters shortened (see
+        :func:`~heed.screening.engine.split_words.split_readings`). Empty for most texts."""
         if self._latin_alternates is None:
+            from heed.screening.engine.split_words import split_readings
+
             folded = self._folded if self._folded is not None else _folded(self.original)
             alternate = l_reading(self.original, folded)
-            self._latin_alternates = () if alternate is None else (alternate,)
+            readings = () if alternate is None else (alternate,)
+            self._latin_alternates = readings + split_readings(
+                self.original, folded, self.latin.text
+            )
         return self._latin_alternates
 
     @property
