@@ -291,13 +291,31 @@ def _collect_words(items: list[Any], words: set[str]) -> None:
 
 
 _VOCABULARIES: dict[int, tuple[weakref.ref[Any], Vocabulary]] = {}
+# Built vocabularies by the lexicon's content (a lexicon loaded again from the same files, as
+# each test and each process does, shares one); the last few are kept.
+_BY_CONTENT: dict[str, Vocabulary] = {}
+_BY_CONTENT_KEPT = 8
 
 
 def vocabulary(lexicon: Lexicon) -> Vocabulary:
-    """The lexicon's vocabulary, built once per lexicon object."""
+    """The lexicon's vocabulary, built once per lexicon content."""
     cached = _VOCABULARIES.get(id(lexicon))
     if cached is not None and cached[0]() is lexicon:
         return cached[1]
+    content = lexicon.content_hash
+    built = _BY_CONTENT.get(content)
+    if built is None:
+        built = _built_vocabulary(lexicon)
+        while len(_BY_CONTENT) >= _BY_CONTENT_KEPT:
+            del _BY_CONTENT[next(iter(_BY_CONTENT))]
+        _BY_CONTENT[content] = built
+    for number in [number for number, (ref, _v) in _VOCABULARIES.items() if ref() is None]:
+        del _VOCABULARIES[number]
+    _VOCABULARIES[id(lexicon)] = (weakref.ref(lexicon), built)
+    return built
+
+
+def _built_vocabulary(lexicon: Lexicon) -> Vocabulary:
     from heed.screening.engine.lexicon import normalised_key
 
     words: set[str] = set(INITIALS.values())
@@ -312,11 +330,7 @@ def vocabulary(lexicon: Lexicon) -> Vocabulary:
         for run in re.findall(f"[{_IDEOGRAPHS}]{{2,}}", key):
             phrase_words.add(run)
             phrase_words.update(token for token in _jieba().cut(run, HMM=False) if len(token) > 1)
-    built = Vocabulary.from_words(words | phrase_words, phrase_words)
-    for number in [number for number, (ref, _v) in _VOCABULARIES.items() if ref() is None]:
-        del _VOCABULARIES[number]
-    _VOCABULARIES[id(lexicon)] = (weakref.ref(lexicon), built)
-    return built
+    return Vocabulary.from_words(words | phrase_words, phrase_words)
 
 
 # --- jieba: is a surface a word? --------------------------------------------------------------

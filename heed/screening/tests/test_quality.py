@@ -124,7 +124,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
 @pytest.mark.parametrize(
     ("path", "lawful", "recall", "flagged", "false_positives"),
     [
-        (DATA_DIR / "holdout_v4.csv", 60, 0.93, 99, 3),
+        # 0.93/99 until a two-syllable homophone had to be a disguise (not a word, kept apart by
+        # jieba's segmentation): one caught row was caught only through such a reading.
+        (DATA_DIR / "holdout_v4.csv", 60, 0.92, 98, 3),
         (DATA_DIR / "holdout_v5.csv", 60, 0.89, 97, 5),
         (DATA_DIR / "holdout_v6.csv", 80, 0.80, 93, 2),
         (DATA_DIR / "holdout_v7.csv", 80, 0.88, 97, 3),
