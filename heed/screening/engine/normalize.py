@@ -1032,6 +1032,10 @@ class PinyinView:
                 self._ends = np.cumsum(lengths).tolist()
         return self._ends
 
+    def unit_ends(self) -> list[int]:
+        """Per CJK-view character: where its reading ends in :attr:`text` (do not change it)."""
+        return self._unit_ends()
+
     def unit_of(self, position: int) -> int:
         """The CJK-view index of the character pinyin position ``position`` came from."""
         return bisect_right(self._unit_ends(), position)
@@ -1098,6 +1102,10 @@ class Views:
             alternate = without_lone_latin(self.cjk, self.original) if self.has_cjk else None
             self._cjk_alternates = () if alternate is None else (alternate,)
         return self._cjk_alternates
+
+    def add_cjk_reading(self, reading: View) -> None:
+        """One more reading of the CJK view, made elsewhere (``readings.pinyin_reading``)."""
+        self._cjk_alternates = (*self.cjk_alternates, reading)
 
     def all_cjk(self) -> tuple[View, ...]:
         return (self.cjk, *self.cjk_alternates)

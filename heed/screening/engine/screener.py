@@ -32,6 +32,7 @@ from heed.screening.engine.normalize import (
     is_cjk,
     simplified,
 )
+from heed.screening.engine.readings import Reading, is_disguise, pinyin_readings, vocabulary
 
 BLOCK = "block"
 REVIEW = "review"
@@ -421,6 +422,8 @@ class Screener:
     ) -> _Pending:
         language = language or detect_language(text)
         views = build_views(text)
+        for reading in pinyin_readings(views, vocabulary(self.lexicon)):
+            views.add_cjk_reading(reading)
         pending = _Pending(views, language)
         if speakers:
             pending.customer = customer_spans(text)
@@ -464,9 +467,9 @@ class Screener:
                     begin = end_index - len(compiled.key) + 1
                     start, end = cjk.original_span(begin, end_index + 1)
                     if _latin_edges_clear(original, compiled.key, start, end):
-                        hits.append(
-                            _Hit(compiled.entry, start, end, "lex", compiled.entry.confidence)
-                        )
+                        hit = _read_hit(cjk, compiled.entry, start, end, "lex")
+                        if hit is not None:
+                            hits.append(hit)
         scan = lexicon.scan_automata["en"]
         for latin in readings["en"]:
             if not len(scan) or not latin.text.strip():
@@ -534,7 +537,9 @@ class Screener:
             start, end = view.original_span(begin, finish)
             if entry.within and _SENTENCE_END.search(original, start, end):
                 continue  # within=sentence: the match runs into the next sentence
-            hits.append(_Hit(entry, start, end, "pattern", entry.confidence))
+            hit = _read_hit(view, entry, start, end, "pattern")
+            if hit is not None:
+                hits.append(hit)
         return hits
 
     def _symbol_hits(self, text: str, language: str, search: re.Pattern[str]) -> list[_Hit]:
@@ -577,6 +582,10 @@ class Screener:
                 syllables = len(compiled.surface)
                 if not has_latin and syllables < 3 and compiled.entry.category not in {"P3", "P17"}:
                     continue  # two-syllable homophones of ordinary words are too common
+                if not (has_latin or syllables >= 3) and not is_disguise(
+                    views.original, start, end, surface, compiled.surface
+                ):
+                    continue  # an ordinary word (纸张 for 智障) or part of one (老来得子)
                 confidence = 0.9 if has_latin or syllables >= 3 else 0.7
                 confidence = min(confidence, compiled.entry.confidence)
                 hits.append(_Hit(compiled.entry, start, end, "pinyin", confidence))
@@ -841,6 +850,15 @@ def _uncovered_sentences(text: str, covered: list[tuple[int, int]]) -> list[tupl
             continue
         kept.append((start, end))
     return kept
+
+
+def _read_hit(view: View, entry: Entry, start: int, end: int, layer: str) -> _Hit | None:
+    """A hit found in a view; in a pinyin reading (``readings.Reading``) only one on a word it
+    read back counts, as a pinyin hit with the reading's confidence."""
+    if not isinstance(view, Reading):
+        return _Hit(entry, start, end, layer, entry.confidence)
+    confidence = view.hit_confidence(start, end, entry.confidence)
+    return None if confidence is None else _Hit(entry, start, end, "pinyin", confidence)
 
 
 def _syllables_align(views: Views, begin: int, end_index: int, compiled: Compiled) -> bool:

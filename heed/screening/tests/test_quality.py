@@ -125,7 +125,9 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
 @pytest.mark.parametrize(
     ("path", "lawful", "recall", "flagged", "false_positives"),
     [
-        (DATA_DIR / "holdout_v4.csv", 60, 0.93, 99, 4),
+        # 0.93/99 until a two-syllable homophone had to be a disguise (not a word, kept apart by
+        # jieba's segmentation): one caught row was caught only through such a reading.
+        (DATA_DIR / "holdout_v4.csv", 60, 0.92, 98, 4),
         (DATA_DIR / "holdout_v5.csv", 60, 0.90, 97, 5),
         (DATA_DIR / "holdout_v6.csv", 80, 0.81, 94, 3),
         (DATA_DIR / "holdout_v7.csv", 80, 0.91, 98, 3),
