@@ -30,10 +30,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import opencc
 from pypinyin import Style, lazy_pinyin
+
+if TYPE_CHECKING:
+    from heed.screening.engine.markup import MarkupViews
 
 _T2S = opencc.OpenCC("t2s")
 
@@ -1058,6 +1061,7 @@ class Views:
         "_folded",
         "_has_cjk",
         "_latin_alternates",
+        "_markup",
         "_pinyin",
         "cjk",
         "latin",
@@ -1073,6 +1077,7 @@ class Views:
         self._has_cjk: bool | None = None
         self._latin_alternates: tuple[View, ...] | None = None
         self._cjk_alternates: tuple[View, ...] | None = None
+        self._markup: MarkupViews | None = None
 
     @property
     def latin_alternates(self) -> tuple[View, ...]:
@@ -1093,11 +1098,21 @@ class Views:
             self._cjk_alternates = () if alternate is None else (alternate,)
         return self._cjk_alternates
 
+    @property
+    def markup(self) -> MarkupViews:
+        """The views of the text as markup renders it (see :mod:`heed.screening.engine.markup`);
+        empty for most texts."""
+        if self._markup is None:
+            from heed.screening.engine.markup import markup_views
+
+            self._markup = markup_views(self.original, self.cjk, self.latin)
+        return self._markup
+
     def all_cjk(self) -> tuple[View, ...]:
-        return (self.cjk, *self.cjk_alternates)
+        return (self.cjk, *self.cjk_alternates, *self.markup.cjk)
 
     def all_latin(self) -> tuple[View, ...]:
-        return (self.latin, *self.latin_alternates)
+        return (self.latin, *self.latin_alternates, *self.markup.latin)
 
     @property
     def pinyin(self) -> PinyinView:
