@@ -60,7 +60,7 @@ _PERCENT_RUN = re.compile(r"(?:%[0-9a-f]{2})+", re.IGNORECASE)
 
 # Outside URLs: HTML comments and tags, character references, percent-escapes, Markdown markers.
 _MARKUP = re.compile(
-    r"(?P<comment><!--.*?-->)"
+    r"(?P<comment><!--)"
     r"|(?P<tag></?(?P<name>[a-z][a-z0-9]*)(?:[\s/][^<>]*)?>)"
     r"|(?P<reference>&(?:#[0-9]{1,7};?|#x[0-9a-f]{1,6};?|[a-z][a-z0-9]{1,31};))"
     r"|(?P<escapes>(?:%[0-9a-f]{2})+)"
@@ -181,8 +181,6 @@ def _markup_edit(text: str, match: re.Match[str]) -> list[_Piece] | None:
     kind = match.lastgroup
     if kind == "markers":
         return [] if _markers_rendered(text, start, end) else None
-    if kind == "comment":
-        return []
     if kind == "tag":
         return [(" ", start, end)] if match.group("name").lower() in _BLOCK_TAGS else []
     if kind == "reference":
@@ -196,23 +194,50 @@ def _markup_edit(text: str, match: re.Match[str]) -> list[_Piece] | None:
     return decoded_pieces
 
 
+def _urls_within(urls: list[tuple[int, int]], first: int, end: int) -> list[int]:
+    """The numbers of the URLs (in order, none overlapping) from ``first`` on that start before
+    ``end``."""
+    numbers: list[int] = []
+    while first < len(urls) and urls[first][0] < end:
+        numbers.append(first)
+        first += 1
+    return numbers
+
+
 def _edits(text: str) -> list[tuple[int, int, list[_Piece]]]:
     """Every edit of the text, in order, none overlapping another."""
     urls = [match.span() for match in _URL.finditer(text)]
     edits: list[tuple[int, int, list[_Piece]]] = []
+    read_in_tags: set[int] = set()  # URLs in a tag's attributes, read with the tag
+    comments: list[tuple[int, int]] = []
     url_number = 0
+    covered = 0  # the end of the last comment
+    comments_closed = True  # False once a "<!--" has no "-->" after it (nor has any later one)
     for match in _MARKUP.finditer(text):
         start, end = match.span()
+        if start < covered:
+            continue
+        if match.lastgroup == "comment":
+            close = text.find("-->", end) if comments_closed else -1
+            if close < 0:
+                comments_closed = False
+                continue  # not a comment: "<!--" is shown as written
+            covered = close + 3
+            edits.append((start, covered, []))
+            comments.append((start, covered))
+            continue
         while url_number < len(urls) and urls[url_number][1] <= start:
             url_number += 1
-        inside = [(low, high) for low, high in urls[url_number:] if low < end]
+        inside = _urls_within(urls, url_number, end)
         if inside and match.lastgroup == "tag":
             # A URL in an attribute (href="…") is read; the rest of the tag is a space.
             position = start
-            for low, high in inside:
+            for number in inside:
+                low, high = urls[number][0], min(urls[number][1], end)
                 edits.append((position, low, [(" ", position, low)]))
-                edits.extend(_url_edits(text, low, min(high, end)))
-                position = min(high, end)
+                edits.extend(_url_edits(text, low, high))
+                read_in_tags.add(number)
+                position = high
             edits.append((position, end, [(" ", position, end)]))
             continue
         if inside:
@@ -220,8 +245,13 @@ def _edits(text: str) -> list[tuple[int, int, list[_Piece]]]:
         pieces = _markup_edit(text, match)
         if pieces is not None:
             edits.append((start, end, pieces))
-    for low, high in urls:
-        if not any(start < high and low < end for start, end, _pieces in edits):
+    comment_number = 0
+    for number, (low, high) in enumerate(urls):
+        while comment_number < len(comments) and comments[comment_number][1] <= low:
+            comment_number += 1
+        if comment_number < len(comments) and comments[comment_number][0] <= low:
+            continue  # inside a comment: not shown
+        if number not in read_in_tags:
             edits.extend(_url_edits(text, low, high))
     edits.sort(key=lambda edit: edit[0])
     return edits

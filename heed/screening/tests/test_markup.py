@@ -200,3 +200,19 @@ def test_a_multi_byte_escape_maps_to_all_of_its_bytes() -> None:
     assert reading.text == "https://a.example 老x%FFy"
     first = reading.text.index("老")
     assert (reading.starts[first], reading.ends[first]) == (18, 27)
+
+
+def test_an_unclosed_comment_is_shown_as_written_and_a_closed_one_hides_its_url() -> None:
+    assert rendered("<!-- we will -- kill you") is None
+    reading = rendered("pay <!-- https://x.example/we-will-sue-you --> now")
+    assert reading is not None
+    assert reading.text == "pay  now"
+
+
+def test_adversarial_markup_is_read_in_linear_time() -> None:
+    import time
+
+    started = time.process_time()
+    for text in ("<!--" * 5000, "<a " * 5000, ("a" * 70 + ".") * 500, "<b>x" * 5000):
+        rendered(text)
+    assert time.process_time() - started < 2.0
