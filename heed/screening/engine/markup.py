@@ -22,11 +22,12 @@ or a tag must never hide a word in any channel, so texts with such markup get a 
 * in a URL's path, query and fragment (never its host: ``actionfraud.police.uk`` stays one
   name), ``/ - _ + = ? & . # ~ : ; , !`` read as spaces, so the words are words again.
 
-The screener scans the reading's CJK and Latin views (built by the usual normalisation) as it
-scans the other second readings; every character of the reading maps back to the original
-characters it was rendered from (a decoded reference to the whole reference), so findings point
-at the text as written. Texts without a trigger character (``* _ ~ ` & < % /``) cost one
-regular-expression search; texts whose markup changes nothing the views see get no reading.
+The screener scans the reading's CJK and Latin views (built by the usual normalisation, with
+their own second readings) as it scans the other second readings; every character of the
+reading maps back to the original characters it was rendered from (a decoded reference to the
+whole reference), so findings point at the text as written. Texts without a trigger character
+(``* _ ~ ` & < % /``) cost one regular-expression search; texts whose markup changes nothing
+the views see get no reading.
 
 Pure Python, no database.
 """
@@ -39,7 +40,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from heed.screening.engine.normalize import Offsets, View, cjk_view, has_ideograph, latin_view
+from heed.screening.engine.normalize import Offsets, View, build_views
 
 # The cheap test: a text without any of these has no markup, reference, escape or URL.
 _TRIGGER = re.compile(r"[*_~`&<%/]")
@@ -306,23 +307,22 @@ def _mapped(view: View, reading: Rendered) -> View:
 
 
 def markup_views(original: str, cjk: View, latin: View) -> MarkupViews:
-    """The views of ``original`` as rendered, where they differ from its own ``cjk`` and
-    ``latin`` views (:data:`NO_MARKUP` for most texts)."""
+    """The views of ``original`` as rendered, with their own second readings (``k&#105;11``
+    renders ``ki11``, read ``kill`` as any ``ki11`` is), where they differ from the text's own
+    ``cjk`` and ``latin`` views (:data:`NO_MARKUP` for most texts)."""
     reading = rendered(original)
     if reading is None:
         return NO_MARKUP
-    rendered_cjk = cjk_view(reading.text)
-    rendered_latin = latin_view(reading.text)
+    views = build_views(reading.text)
     return MarkupViews(
-        cjk=(_mapped(rendered_cjk, reading),) if rendered_cjk.text != cjk.text else (),
-        latin=(
-            (_mapped(rendered_latin, reading),)
-            if rendered_latin.text != latin.text and rendered_latin.text.strip()
-            else ()
+        cjk=tuple(
+            _mapped(view, reading)
+            for view in (views.cjk, *views.cjk_alternates)
+            if view.text != cjk.text
+        ),
+        latin=tuple(
+            _mapped(view, reading)
+            for view in (views.latin, *views.latin_alternates)
+            if view.text != latin.text and view.text.strip()
         ),
     )
-
-
-def has_rendered_ideograph(views: MarkupViews) -> bool:
-    """Whether a rendered CJK view has an ideograph (decoded from an escape or a reference)."""
-    return any(has_ideograph(view.text) for view in views.cjk)

@@ -216,3 +216,17 @@ def test_adversarial_markup_is_read_in_linear_time() -> None:
     for text in ("<!--" * 5000, "<a " * 5000, ("a" * 70 + ".") * 500, "<b>x" * 5000):
         rendered(text)
     assert time.process_time() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "match"),
+    [
+        ("We will k&#105;11 you", "P1", "We will k&#105;11 you"),
+        ("We will **ki**11 you", "P1", "We will **ki**11 you"),
+        ("我们是警x<b>察</b>", "P4", "我们是警x<b>察"),
+    ],
+)
+def test_the_rendered_text_gets_the_other_second_readings_too(
+    screener: Screener, text: str, category: str, match: str
+) -> None:
+    assert _only_finding(screener, text, "block") == (category, match)
