@@ -13,9 +13,10 @@ own renders any of this; but an SMS or IM provider, a chat app or a mail client 
 or a tag must never hide a word in any channel, so texts with such markup get a second reading,
 :func:`rendered`, whatever the channel: the text as rendered, with
 
-* Markdown emphasis and code markers (runs of one to three ``*``, ``_``, ``~``, `````) that
-  touch a letter removed (a single ``_`` or ``~`` between two letters is a joiner the Latin
-  view already drops: ``snake_case_ids`` gets no reading);
+* Markdown emphasis and code markers removed: a run of one to three ``*``, ``_``, ``~`` or
+  ````` that touches a letter and is closed by the same run further on the line (a single
+  ``_`` or ``~`` between two letters is a joiner the Latin view already drops:
+  ``snake_case_ids`` gets no reading; a lone run such as ``f*ck`` is no emphasis);
 * HTML comments and tags removed (a block tag such as ``<br>`` or ``</p>`` is a space), named and
   numeric character references decoded (``&amp;`` → ``&``, ``&nbsp;`` → a no-break space);
 * percent-escapes decoded (runs of them as UTF-8);
@@ -39,8 +40,10 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from heed.screening.engine.normalize import Offsets, View, build_views
+if TYPE_CHECKING:  # normalize imports this module; its names are imported where they are used
+    from heed.screening.engine.normalize import Offsets, View
 
 # The cheap test: a text without any of these has no markup, reference, escape or URL.
 _TRIGGER = re.compile(r"[*_~`&<%/]")
@@ -79,8 +82,10 @@ _BLOCK_TAGS = frozenset(
 )
 # A single "_" or "~" between two letters or digits is a joiner the Latin view drops already.
 _JOINER_MARKERS = frozenset("_~")
-# Emphasis is one to three markers (``*a*``, ``**a**``, ``***a***``; ``~~a~~``; code spans).
+# Emphasis is one to three markers (``*a*``, ``**a**``, ``***a***``; ``~~a~~``; code spans),
+# opened and closed on one line, a few words apart.
 _MARKERS_MAX = 3
+_EMPHASIS_REACH = 80
 
 # One edit: original ``[start, end)`` rendered as ``pieces`` — each piece a string and the
 # original ``[start, end)`` its characters come from.
@@ -176,12 +181,30 @@ def _markers_rendered(text: str, start: int, end: int) -> bool:
     )
 
 
+def _paired(text: str, runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The runs of Markdown markers that open and close emphasis: each with the next run of the
+    same markers on its line, at most ``_EMPHASIS_REACH`` characters on (``**ki**ll``,
+    ``k**ill**``); a run alone (``f*ck``, ``sh*t``) is shown as written."""
+    paired: list[tuple[int, int]] = []
+    opened: dict[str, tuple[int, int]] = {}
+    for start, end in runs:
+        run = text[start:end]
+        opening = opened.pop(run, None)
+        if (
+            opening is not None
+            and start - opening[1] <= _EMPHASIS_REACH
+            and "\n" not in text[opening[1] : start]
+        ):
+            paired.extend((opening, (start, end)))
+        else:
+            opened[run] = (start, end)
+    return paired
+
+
 def _markup_edit(text: str, match: re.Match[str]) -> list[_Piece] | None:
     """How one match of ``_MARKUP`` renders (None: as written)."""
     start, end = match.span()
     kind = match.lastgroup
-    if kind == "markers":
-        return [] if _markers_rendered(text, start, end) else None
     if kind == "tag":
         return [(" ", start, end)] if match.group("name").lower() in _BLOCK_TAGS else []
     if kind == "reference":
@@ -211,6 +234,7 @@ def _edits(text: str) -> list[tuple[int, int, list[_Piece]]]:
     edits: list[tuple[int, int, list[_Piece]]] = []
     read_in_tags: set[int] = set()  # URLs in a tag's attributes, read with the tag
     comments: list[tuple[int, int]] = []
+    markers: list[tuple[int, int]] = []
     url_number = 0
     covered = 0  # the end of the last comment
     comments_closed = True  # False once a "<!--" has no "-->" after it (nor has any later one)
@@ -243,9 +267,14 @@ def _edits(text: str) -> list[tuple[int, int, list[_Piece]]]:
             continue
         if inside:
             continue  # inside a URL: its path is read below
+        if match.lastgroup == "markers":
+            if _markers_rendered(text, start, end):
+                markers.append((start, end))
+            continue
         pieces = _markup_edit(text, match)
         if pieces is not None:
             edits.append((start, end, pieces))
+    edits.extend((start, end, []) for start, end in _paired(text, markers))
     comment_number = 0
     for number, (low, high) in enumerate(urls):
         while comment_number < len(comments) and comments[comment_number][1] <= low:
@@ -286,6 +315,7 @@ def rendered(text: str) -> Rendered | None:
 
 def _mapped(view: View, reading: Rendered) -> View:
     """``view`` (of the rendered text) with its offsets mapped to the original text."""
+    from heed.screening.engine.normalize import View
 
     def offsets() -> Offsets:
         inner_starts: Sequence[int] = view.starts
@@ -313,6 +343,8 @@ def markup_views(original: str, cjk: View, latin: View) -> MarkupViews:
     reading = rendered(original)
     if reading is None:
         return NO_MARKUP
+    from heed.screening.engine.normalize import build_views
+
     views = build_views(reading.text)
     return MarkupViews(
         cjk=tuple(

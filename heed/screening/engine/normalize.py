@@ -30,13 +30,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import opencc
 from pypinyin import Style, lazy_pinyin
 
-if TYPE_CHECKING:
-    from heed.screening.engine.markup import MarkupViews
+from heed.screening.engine.markup import MarkupViews, markup_views
 
 _T2S = opencc.OpenCC("t2s")
 
@@ -1103,8 +1102,6 @@ class Views:
         """The views of the text as markup renders it (see :mod:`heed.screening.engine.markup`);
         empty for most texts."""
         if self._markup is None:
-            from heed.screening.engine.markup import markup_views
-
             self._markup = markup_views(self.original, self.cjk, self.latin)
         return self._markup
 

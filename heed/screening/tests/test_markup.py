@@ -171,6 +171,9 @@ def test_lawful_text_with_markup_urls_and_symbols_passes(screener: Screener, tex
         "Smith & Jones",
         "身份证号3201**********1234",
         "visit actionfraud.police.uk to report a scam",
+        # A lone run of markers opens no emphasis: a censored word is no markup.
+        "pay the f*ck up",
+        "**Note\nthe account is closed**",
     ],
 )
 def test_text_without_markup_gets_no_rendered_reading(text: str) -> None:
