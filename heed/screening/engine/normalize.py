@@ -35,6 +35,8 @@ from typing import Any, cast
 import opencc
 from pypinyin import Style, lazy_pinyin
 
+from heed.screening.engine.markup import MarkupViews, markup_views
+
 _T2S = opencc.OpenCC("t2s")
 
 # Characters OpenCC leaves alone (valid in simplified text) that evaders use as variants.
@@ -1062,6 +1064,7 @@ class Views:
         "_folded",
         "_has_cjk",
         "_latin_alternates",
+        "_markup",
         "_pinyin",
         "cjk",
         "latin",
@@ -1077,6 +1080,7 @@ class Views:
         self._has_cjk: bool | None = None
         self._latin_alternates: tuple[View, ...] | None = None
         self._cjk_alternates: tuple[View, ...] | None = None
+        self._markup: MarkupViews | None = None
 
     @property
     def latin_alternates(self) -> tuple[View, ...]:
@@ -1107,11 +1111,19 @@ class Views:
         """One more reading of the CJK view, made elsewhere (``readings.pinyin_reading``)."""
         self._cjk_alternates = (*self.cjk_alternates, reading)
 
+    @property
+    def markup(self) -> MarkupViews:
+        """The views of the text as markup renders it (see :mod:`heed.screening.engine.markup`);
+        empty for most texts."""
+        if self._markup is None:
+            self._markup = markup_views(self.original, self.cjk, self.latin)
+        return self._markup
+
     def all_cjk(self) -> tuple[View, ...]:
-        return (self.cjk, *self.cjk_alternates)
+        return (self.cjk, *self.cjk_alternates, *self.markup.cjk)
 
     def all_latin(self) -> tuple[View, ...]:
-        return (self.latin, *self.latin_alternates)
+        return (self.latin, *self.latin_alternates, *self.markup.latin)
 
     @property
     def pinyin(self) -> PinyinView:

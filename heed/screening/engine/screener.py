@@ -451,12 +451,11 @@ class Screener:
         # Phrase hits and the pattern prefilter's strings in one Aho-Corasick pass per view.
         # Second readings (most texts have none) are scanned like the views they stand for.
         present: dict[str, set[int]] = {"zh": set(), "en": set()}
-        readings: dict[str, tuple[View, ...]] = {"zh": (views.cjk,), "en": (views.latin,)}
-        if views.has_cjk:
-            readings["zh"] = views.all_cjk()
-        readings["en"] = views.all_latin()
+        readings: dict[str, tuple[View, ...]] = {"zh": views.all_cjk(), "en": views.all_latin()}
         scan = lexicon.scan_automata["zh" if views.has_cjk else "zh_plain"]
         for cjk in readings["zh"]:
+            if cjk is not views.cjk and not views.has_cjk and has_ideograph(cjk.text):
+                scan = lexicon.scan_automata["zh"]  # 老赖 decoded from a URL's escapes
             if not len(scan) or not cjk.text:
                 continue
             found = present["zh"]
