@@ -125,25 +125,25 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
 @pytest.mark.parametrize(
     ("path", "lawful", "recall", "flagged", "false_positives"),
     [
-        # 0.93/99 until a two-syllable homophone had to be a disguise (not a word, kept apart by
-        # jieba's segmentation): one caught row was caught only through such a reading.
-        (DATA_DIR / "holdout_v4.csv", 60, 0.92, 98, 4),
+        # 99 flagged until a two-syllable homophone had to be a disguise (not a word, kept apart
+        # by jieba's segmentation): one row was flagged only through such a reading.
+        (DATA_DIR / "holdout_v4.csv", 60, 0.93, 98, 4),
         (DATA_DIR / "holdout_v5.csv", 60, 0.90, 97, 5),
         (DATA_DIR / "holdout_v6.csv", 80, 0.81, 94, 3),
         (DATA_DIR / "holdout_v7.csv", 80, 0.91, 98, 3),
-        (DATA_DIR / "holdout_v8.csv", 80, 0.87, 97, 4),
+        (DATA_DIR / "holdout_v8.csv", 80, 0.88, 97, 3),
         (DATA_DIR / "holdout_v9.csv", 80, 0.82, 98, 1),
-        (DATA_DIR / "holdout_v10.csv", 80, 0.87, 97, 7),
+        (DATA_DIR / "holdout_v10.csv", 80, 0.87, 97, 6),
         (DATA_DIR / "holdout_v11.csv", 80, 0.83, 98, 4),
-        (DATA_DIR / "holdout_v12.csv", 80, 0.82, 99, 11),
-        (DATA_DIR / "holdout_v13.csv", 80, 0.81, 98, 4),
-        (DATA_DIR / "holdout_v14.csv", 80, 0.79, 97, 5),
+        (DATA_DIR / "holdout_v12.csv", 80, 0.82, 99, 10),
+        (DATA_DIR / "holdout_v13.csv", 80, 0.82, 98, 3),
+        (DATA_DIR / "holdout_v14.csv", 80, 0.79, 97, 4),
         (DATA_DIR / "holdout_v15.csv", 80, 0.82, 100, 7),
         (DATA_DIR / "holdout_v16.csv", 80, 0.79, 98, 6),
-        (DATA_DIR / "holdout_v17.csv", 79, 0.84, 95, 6),
+        (DATA_DIR / "holdout_v17.csv", 79, 0.85, 96, 6),
         (DATA_DIR / "holdout_v18.csv", 80, 0.87, 98, 1),
-        (DATA_DIR / "holdout_v19.csv", 80, 0.80, 92, 8),
-        (DATA_DIR / "holdout_v20.csv", 80, 0.86, 97, 6),
+        (DATA_DIR / "holdout_v19.csv", 80, 0.81, 93, 6),
+        (DATA_DIR / "holdout_v20.csv", 80, 0.86, 97, 5),
         (DATA_DIR / "holdout_v21.csv", 80, 0.75, 93, 9),
         (DATA_DIR / "holdout_v22.csv", 80, 0.78, 99, 10),
     ],
