@@ -1310,8 +1310,14 @@ def without_lone_latin(view: View, original: str) -> View | None:
     ]
     if not dropped:
         return None
-    gone = set(dropped)
-    kept = [position for position in range(len(text)) if position not in gone]
+    return view_without(view, set(dropped))
+
+
+def view_without(view: View, dropped: set[int]) -> View:
+    """``view`` less the characters at the ``dropped`` positions; each kept character keeps its
+    offsets in the original text."""
+    text = view.text
+    kept = [position for position in range(len(text)) if position not in dropped]
 
     def offsets() -> Offsets:
         starts, ends = view.starts, view.ends

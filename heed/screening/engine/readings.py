@@ -65,6 +65,7 @@ from heed.screening.engine.normalize import (
     is_cjk,
     phrase_pinyin,
     syllable,
+    view_without,
 )
 
 if TYPE_CHECKING:
@@ -400,19 +401,7 @@ def _without_tone_digits(view: View) -> View:
         for run in _TONED_RUN.finditer(text)
         for digit in _TONE_DIGIT.finditer(run.group())
     }
-    kept = [position for position in range(len(text)) if position not in dropped]
-
-    def offsets() -> Offsets:
-        starts, ends = view.starts, view.ends
-        return (
-            tuple(starts[position] for position in kept),
-            tuple(ends[position] for position in kept),
-            (),
-        )
-
-    return View(
-        "".join(text[position] for position in kept), build=offsets, reordered=view.reordered
-    )
+    return view_without(view, dropped)
 
 
 def _pinyin_candidates(
