@@ -127,6 +127,26 @@ def _view_message(problem: ViewProblem, language: str) -> str:
             )
             % values
         )
+    if problem.code == "dead_alternative":
+        if problem.found == " ":
+            values["found"] = _("a space")
+        if problem.alternative and problem.replacement:
+            return _(
+                "The alternative “%(alternative)s” never matches, because the text never "
+                "has %(found)s there: the text has “%(replacement)s”."
+            ) % {**values, "alternative": problem.alternative}
+        if problem.alternative:
+            return _(
+                "The alternative “%(alternative)s” never matches, because the text never "
+                "has %(found)s there. Leave it out."
+            ) % {**values, "alternative": problem.alternative}
+        return (
+            _(
+                "One alternative of a group needs %(found)s, which the text never has there, "
+                "so it never matches. Write it without %(found)s or leave it out."
+            )
+            % values
+        )
     if language == "zh":
         return (
             _(

@@ -23,7 +23,11 @@ corrected form when it can be computed:
   fine), between word edges (``\\b``, ``^``, ``$``, a space) or at the pattern's own start or
   end (``gonna (kill|hurt)``); the correction writes the word out;
 - ``absent_character``: a character every match needs that the view never has (a space or
-  punctuation in Chinese, punctuation in English).
+  punctuation in Chinese, punctuation in English);
+- ``dead_alternative``: one alternative of a group needs such a character while the others
+  can match (``(mother-in-law|boss)``: the Latin view joins hyphenated words, ``motherinlaw``),
+  so what it was written for is silently missed; the correction writes the alternative as
+  the view does, or leaves it out when another alternative already is that.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from heed.screening.engine.normalize import SHORT_FORMS, cjk_view, is_cjk
+from heed.screening.engine.normalize import SHORT_FORMS, cjk_view, is_cjk, latin_view
 from heed.screening.patterns import _sre_constants, _sre_parse
 
 _LITERAL = _sre_constants.LITERAL
@@ -77,12 +81,14 @@ _SHORT_WORDS = {short: full for short, full in SHORT_FORMS.items() if " " not in
 class ViewProblem:
     """Why a pattern can never match (see the module docstring for ``code``). ``found``: the
     offending characters or word as written; ``replacement``: what the view has instead (a
-    written-out word); ``suggestion``: the corrected pattern, or "" when none was computed."""
+    written-out word, a dead alternative as the view writes it); ``suggestion``: the corrected
+    pattern, or "" when none was computed."""
 
     code: str
     found: str = ""
     replacement: str = ""
     suggestion: str = ""
+    alternative: str = ""  # dead_alternative: the alternative as written, if plain text
 
 
 def _is_upper(char: str) -> bool:
@@ -390,7 +396,18 @@ class _Required:
             problems = [self.problem(branch, left, right) for branch in argument[1]]
             if all(problems):
                 return problems[0]
+            for branch, problem in zip(argument[1], problems, strict=True):
+                if problem is not None and problem.code == "absent_character":
+                    return self._dead_alternative(branch, problem)
         return None
+
+    def _dead_alternative(self, branch: Any, problem: ViewProblem) -> ViewProblem:
+        """One alternative of a group that no match can take (``mother-in-law`` in an English
+        pattern: the Latin view writes ``motherinlaw``), while the others can: what it was
+        meant to match is silently missed. The alternative as written is found in the
+        pattern's text by ``view_problem`` (the parser merges alternatives' common prefixes)."""
+        del branch
+        return ViewProblem("dead_alternative", found=problem.found)
 
     def _short_form(
         self, flat: list[Any], left_edge: bool | None, right_edge: bool | None
@@ -422,6 +439,58 @@ class _Required:
 # --- the check ------------------------------------------------------------------------------
 
 
+_PLAIN_ALTERNATIVE = re.compile(r"[^\\\[\](){}.*+?^$|]+")
+
+
+def _written_alternatives(pattern: str) -> list[tuple[int, int]]:
+    """``(start, end)`` in ``pattern`` of every alternative of every group, as written
+    (escapes and character sets skipped whole)."""
+    spans: list[tuple[int, int]] = []
+    stack: list[int] = []  # where the current alternative of each open group starts
+    position = 0
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "\\":
+            position += 2
+            continue
+        if char == "[":
+            close = position + 1
+            if pattern.startswith("^", close):
+                close += 1
+            if pattern.startswith("]", close):
+                close += 1
+            while close < len(pattern) and pattern[close] != "]":
+                close += 2 if pattern[close] == "\\" else 1
+            position = close + 1
+            continue
+        if char == "(":
+            syntax = _GROUP_SYNTAX.match(pattern, position)
+            stack.append(syntax.end() if syntax else position + 1)
+        elif char == "|" and stack:
+            spans.append((stack[-1], position))
+            stack[-1] = position + 1
+        elif char == ")" and stack:
+            spans.append((stack.pop(), position))
+        position += 1
+    return spans
+
+
+def _named_dead_alternative(pattern: str, problem: ViewProblem, language: str) -> ViewProblem:
+    """``problem`` (dead_alternative) with the alternative as written and as the view writes
+    it, when it is plain text in a group of several."""
+    view = (
+        (lambda text: latin_view(text).text.strip())
+        if language == "en"
+        else (lambda text: cjk_view(text).text)
+    )
+    for start, end in _written_alternatives(pattern):
+        text = pattern[start:end]
+        grouped = pattern[start - 1] == "|" or pattern[end : end + 1] == "|"
+        if grouped and problem.found in text and _PLAIN_ALTERNATIVE.fullmatch(text):
+            return replace(problem, alternative=text, replacement=view(text))
+    return problem
+
+
 def _diagnosis(pattern: str, language: str) -> ViewProblem | None:
     """The first reason ``pattern`` cannot match (no suggestion yet)."""
     try:
@@ -443,7 +512,10 @@ def _diagnosis(pattern: str, language: str) -> ViewProblem | None:
             characters = [c for run in runs for c in run if _simplified(c) != c] or runs
             found = "".join(dict.fromkeys(characters))
             return ViewProblem("not_simplified", found=found, replacement=_simplified(found))
-    return _Required(language).problem(parsed, None, None)
+    problem = _Required(language).problem(parsed, None, None)
+    if problem is not None and problem.code == "dead_alternative":
+        return _named_dead_alternative(pattern, problem, language)
+    return problem
 
 
 def _corrected(pattern: str, problem: ViewProblem, language: str) -> str | None:
@@ -454,7 +526,28 @@ def _corrected(pattern: str, problem: ViewProblem, language: str) -> str | None:
         return _rewritten(pattern, _simplified)
     if problem.code == "short_form":
         return _rewritten(pattern, _written_out(problem.found))
+    if problem.code == "dead_alternative" and problem.alternative:
+        return _without_dead_alternative(pattern, problem.alternative, problem.replacement)
     return None
+
+
+def _without_dead_alternative(pattern: str, alternative: str, replacement: str) -> str | None:
+    """``pattern`` with the alternative written as the view writes it (``motherinlaw``), or
+    left out when that is empty or another alternative of the same group already; None when
+    the alternative is not found as written between ``(``/``|`` and ``|``/``)``."""
+    edges = re.compile(rf"(?<=[(|]){re.escape(alternative)}(?=[|)])")
+    found = list(edges.finditer(pattern))
+    if len(found) != 1:
+        return None
+    match = found[0]
+    group_start = pattern.rfind("(", 0, match.start())
+    group_end = pattern.find(")", match.end())
+    siblings = set(pattern[group_start + 1 : group_end].split("|"))
+    if replacement and replacement not in siblings:
+        return pattern[: match.start()] + replacement + pattern[match.end() :]
+    if pattern[match.end()] == "|":  # drop the alternative and the bar after it
+        return pattern[: match.start()] + pattern[match.end() + 1 :]
+    return pattern[: match.start() - 1] + pattern[match.end() :]  # and the bar before it
 
 
 def view_problem(pattern: str, language: str) -> ViewProblem | None:

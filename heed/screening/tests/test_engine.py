@@ -15,6 +15,11 @@ from heed.screening.engine.screener import AccountFacts, Screener
 
 # One message per category and language, and one evasion of it (RULES.md §Content).
 CAUGHT = [
+    # Hyphenated words: the Latin view joins them (motherinlaw), and so do the patterns.
+    ("P9", "Your mother-in-law might be interested to know about this."),
+    ("P16", "Your in-laws don't know yet, do they?"),
+    ("P2", "The school pick-up is at 3, and we know where the nursery is."),
+    ("P3", "Even a ten-year-old could pay a bill on time."),
     ("P1", "再不还钱，小心我弄死你。"),
     ("P1", "再不还钱弄.死.你"),
     ("P1", "Pay today or we will break your legs."),

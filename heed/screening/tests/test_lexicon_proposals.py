@@ -372,6 +372,40 @@ def test_the_lexicon_form_shows_the_gate_error_on_the_gate_field(
             "The pattern has Chinese characters (还钱), which English patterns never see: "
             "choose Chinese as the language.",
         ),
+        # One alternative of a group that can never match, while the others can: what it was
+        # written for is silently missed (the Latin view joins hyphenated words).
+        (
+            "en",
+            r"\b(boss|mother-in-law|partner) might like to know\b",
+            "The alternative “mother-in-law” never matches, because the text never has - "
+            "there: the text has “motherinlaw”. "
+            r"Write it as: \b(boss|motherinlaw|partner) might like to know\b",
+        ),
+        (
+            "en",
+            r"\b(his|her) (past due|past-due) balance\b",
+            "The alternative “past-due” never matches, because the text never has - there: "
+            "the text has “pastdue”. "
+            r"Write it as: \b(his|her) (past due|pastdue) balance\b",
+        ),
+        (  # as the view writes it, it is another alternative already: left out
+            "en",
+            r"\b(lawyers|l@wyerz|lawyerz) have it\b",
+            "The alternative “l@wyerz” never matches, because the text never has @ there: the "
+            r"text has “lawyerz”. Write it as: \b(lawyers|lawyerz) have it\b",
+        ),
+        (
+            "zh",
+            "我是(gongan|gong an|公安)局",
+            "The alternative “gong an” never matches, because the text never has a space "
+            "there: the text has “gongan”. Write it as: 我是(gongan|公安)局",
+        ),
+        (  # not plain text: no corrected form
+            "en",
+            r"\beven a (\d+-year-old|child) could\b",
+            "One alternative of a group needs -, which the text never has there, so it never "
+            "matches. Write it without - or leave it out.",
+        ),
     ],
 )
 def test_a_pattern_that_can_never_match_its_view_is_refused_with_the_corrected_form(
@@ -446,6 +480,8 @@ def test_an_abbreviation_the_view_writes_out_is_refused_wherever_it_stands(
         ("en", r"\bkill u"),
         ("en", r"\bbro"),
         ("en", "gonnabe"),
+        ("en", r"\b(your|ur) boss\b"),  # a short form beside its written-out word is harmless
+        ("en", r"\b(in|motherinlaw) law\b"),
     ],
 )
 def test_patterns_that_can_match_their_view_are_accepted(
