@@ -15,6 +15,13 @@ from heed.screening.engine.screener import AccountFacts, Screener
 
 # One message per category and language, and one evasion of it (RULES.md §Content).
 CAUGHT = [
+    # Round 18 (training_v21 and the red-team audit): idioms, slurs, third parties, leverage.
+    ("P1", "Pay by Friday or we will end you."),
+    ("P1", "再不还钱你死定了"),
+    ("P17", "Go back to your own country if you can't pay your bills."),
+    ("P10", "Could you settle your daughter's account? The amount is £1,150."),
+    ("P16", "Your passport number is on our file. Imagine if that leaked."),
+    ("P2", "你爸妈都七十多了，要是老人家受了惊吓可就不好说了。"),
     # Hyphenated words: the Latin view joins them (motherinlaw), and so do the patterns.
     ("P9", "Your mother-in-law might be interested to know about this."),
     ("P16", "Your in-laws don't know yet, do they?"),
@@ -96,6 +103,10 @@ CAUGHT = [
 ]
 
 MUST_PASS = [
+    "Please upload your ID card photo in the app to complete verification.",
+    "您的身份证复印件我们已收到，谢谢配合。",
+    "At the end you will receive a letter confirming the plan.",
+    "如您对账单金额有异议，您也有权通过法律途径维护自身权益。",
     "您好，您在XX银行的借款已逾期3天，应还金额1250.00元，请通过官方APP还款。",
     "温馨提示：本公司不会以公安、法院名义联系您，谨防冒充公检法的诈骗电话。",
     "如遇冒充警察要求转账的电话，请立即拨打110报警。",
