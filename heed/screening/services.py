@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -1032,9 +1034,20 @@ def _checked_message(
             },
         )
     facts = selectors.account_facts(account)
+    screened = f"{subject}\n{body}" if subject else body
     result = selectors.screener_get().screen(
-        f"{subject}\n{body}" if subject else body, language=language, channel=channel, facts=facts
+        screened, language=language, channel=channel, facts=facts
     )
+    if result.verdict == "pass" and contact_point is not None:
+        result = _with_conversation(
+            result,
+            screened,
+            account=account,
+            contact_point=contact_point,
+            channel=channel,
+            language=language,
+            facts=facts,
+        )
     message = OutgoingMessage(
         account=account,
         contact_point=contact_point,
@@ -1083,6 +1096,65 @@ def _checked_message(
         )
         return message, False
     return message, True
+
+
+# A message is also screened together with the last messages sent to the same contact point on
+# the same channel shortly before it: a threat split over two texts ("Your boss" / "gets a copy
+# of your passport scan tonight") is screened as the debtor reads it.
+CONVERSATION_WINDOW_MINUTES = 30
+CONVERSATION_MESSAGES = 2
+
+
+def _with_conversation(
+    result: Result,
+    text: str,
+    *,
+    account: Any,
+    contact_point: Any,
+    channel: str,
+    language: str | None,
+    facts: Any,
+) -> Result:
+    """``result`` (the message alone passed) with what screening the message after the last
+    ones sent in the window finds in it: the findings that reach into this message, with their
+    spans cut to it and ``|conversation`` added to the rule."""
+    since = timezone.now() - timedelta(minutes=CONVERSATION_WINDOW_MINUTES)
+    earlier = list(
+        OutgoingMessage.objects.filter(
+            account=account,
+            contact_point=contact_point,
+            channel=channel,
+            status=OutgoingMessage.Status.SENT,
+            created_at__gte=since,
+        )
+        .order_by("-created_at", "-pk")
+        .values_list("subject", "body")[:CONVERSATION_MESSAGES]
+    )
+    if not earlier:
+        return result
+    # Joined as the debtor reads them: one text running on (a sentence may be split between two).
+    before = "".join(
+        f"{subject}\n{body} " if subject else f"{body} " for subject, body in reversed(earlier)
+    )
+    joined = selectors.screener_get().screen(
+        before + text, language=language, channel=channel, facts=facts
+    )
+    offset = len(before)
+    findings = tuple(
+        replace(
+            finding,
+            start=max(finding.start - offset, 0),
+            end=finding.end - offset,
+            match=text[max(finding.start - offset, 0) : finding.end - offset],
+            rule=f"{finding.rule}|conversation",
+        )
+        for finding in joined.findings
+        if finding.end > offset
+    )
+    if not findings:
+        return result
+    verdict = "block" if any(f.decision == "block" for f in findings) else "review"
+    return replace(result, verdict=verdict, findings=findings)
 
 
 def _record_sent(*, actor: Any, message: OutgoingMessage) -> OutgoingMessage:

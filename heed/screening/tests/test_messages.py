@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -286,3 +286,69 @@ def test_template_of_another_region_is_refused_and_not_offered(
     options = html[start : html.index("</select>", start)]
     assert f'value="{chinese.pk}"' in options
     assert f'value="{version.pk}"' not in options
+
+
+# --- a threat split over two messages ------------------------------------------------------------
+
+FIRST_HALF = "Hello, this is Northway Finance. We will tell your"
+SECOND_HALF = "employer about the debt on Monday."
+
+
+def send_text(people: dict[str, Any], account: Any, phone: Any, text: str) -> OutgoingMessage:
+    return services.message_send(
+        actor=people["lead"],
+        account=account,
+        contact_point=phone,
+        text=text,
+        channel="sms",
+        at=MORNING,
+    )
+
+
+def test_each_half_of_a_split_threat_passes_alone() -> None:
+    from heed.screening.selectors import screener_get
+
+    for text in (FIRST_HALF, SECOND_HALF):
+        assert screener_get().screen(text, channel="sms").verdict == "pass"
+    assert screener_get().screen(f"{FIRST_HALF} {SECOND_HALF}", channel="sms").verdict == "block"
+
+
+def test_a_message_is_screened_with_the_ones_just_sent_to_the_same_contact(
+    people: dict[str, Any], account: Any, phone: Any, outbox: Path, packs_active: None
+) -> None:
+    first = send_text(people, account, phone, FIRST_HALF)
+    assert first.status == "sent"
+    second = send_text(people, account, phone, SECOND_HALF)
+    assert (second.status, second.reason, second.screening_verdict) == (
+        "blocked_content",
+        "P9",
+        "block",
+    )
+    [finding] = second.screening_findings
+    assert finding["rule"].endswith("|conversation")
+    # The span is cut to this message: "employer" (the phrase began in the one before).
+    assert (finding["start"], finding["match"]) == (0, SECOND_HALF[: finding["end"]])
+    assert finding["match"].startswith("employer")
+    sent = outbox.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["body"] for line in sent] == [FIRST_HALF]
+
+
+def test_older_messages_and_other_contact_points_are_not_joined(
+    people: dict[str, Any], account: Any, phone: Any, outbox: Path, packs_active: None
+) -> None:
+    first = send_text(people, account, phone, FIRST_HALF)
+    other = make_contact_point(account.debtor, "+8613812349999")
+    elsewhere = services.message_send(
+        actor=people["lead"],
+        account=account,
+        contact_point=other,
+        text=SECOND_HALF,
+        channel="sms",
+        at=MORNING,
+    )
+    assert elsewhere.status == "sent"
+    OutgoingMessage.objects.filter(pk=first.pk).update(
+        created_at=first.created_at - timedelta(minutes=services.CONVERSATION_WINDOW_MINUTES + 1)
+    )
+    later = send_text(people, account, phone, SECOND_HALF)
+    assert later.status == "sent"
