@@ -33,6 +33,7 @@ from heed.screening.engine.normalize import (
     simplified,
 )
 from heed.screening.engine.readings import Reading, is_disguise, pinyin_readings, vocabulary
+from heed.screening.engine.units import Unit, classifier_units, strongest, unit_threshold
 
 BLOCK = "block"
 REVIEW = "review"
@@ -316,12 +317,12 @@ class Screener:
         markers, cuts, index, whole = pending.context(self)
         return _context_reason(pending.views.original, hit, markers, cuts, index, whole)
 
-    def _classifier_findings(
-        self, pieces: list[str], sentences: list[tuple[int, int]]
-    ) -> list[Finding | None]:
-        """Sentences no lexicon hit touches, scored by the classifiers (all texts' sentences in
-        one batch); a hit asks for review."""
+    def _classifier_findings(self, units: list[Unit]) -> list[Finding | None]:
+        """Units no lexicon hit touches (sentences, clause windows, runs of short sentences:
+        ``units``), scored by the classifiers (all texts' units in one batch), each kind against
+        its own threshold; a hit asks for review."""
         found: list[Finding | None] = []
+        pieces = [unit.piece for unit in units]
         domain = self.domain.predict(pieces) if self.domain is not None else []
         cold: list[float] = []
         if self.classifier is not None:
@@ -332,16 +333,17 @@ class Screener:
             scored = self.classifier.scores([pieces[number] for number in chinese])
             for number, score in zip(chinese, scored, strict=True):
                 cold[number] = score
-        for position, (start, end) in enumerate(sentences):
+        for position, unit in enumerate(units):
+            start, end = unit.start, unit.end
             if domain:
                 category, probability = domain[position]
-                if probability >= self.domain_threshold:
+                if probability >= unit_threshold(unit.kind, self.domain_threshold, "domain"):
                     found.append(
                         Finding(
                             category,
                             start,
                             end,
-                            pieces[position],
+                            unit.written,
                             "classifier:domain",
                             probability,
                             REVIEW,
@@ -350,11 +352,9 @@ class Screener:
                     continue
             if cold:
                 score = cold[position]
-                if score >= self.classifier_threshold:
+                if score >= unit_threshold(unit.kind, self.classifier_threshold, "cold"):
                     found.append(
-                        Finding(
-                            "P3", start, end, pieces[position], "classifier:cold", score, REVIEW
-                        )
+                        Finding("P3", start, end, unit.written, "classifier:cold", score, REVIEW)
                     )
                     continue
             found.append(None)
@@ -389,19 +389,17 @@ class Screener:
             ]
         pending = [self._lexicon_layers(text, language, facts, speakers) for text in texts]
         owners: list[int] = []
-        sentences: list[tuple[int, int]] = []
-        pieces: list[str] = []
+        units: list[Unit] = []
         for number, item in enumerate(pending):
-            for start, end in _uncovered_sentences(item.views.original, item.covered()):
-                if not _enough_to_classify(item.views.original, start, end):
-                    continue
-                if item.customer and _inside(item.customer, start, end):
-                    continue
+            original = item.views.original
+            uncovered = _uncovered_sentences(original, item.covered())
+            if item.customer:  # a run of short sentences then never reaches into their words
+                uncovered = [span for span in uncovered if not _inside(item.customer, *span)]
+            for unit in classifier_units(original, uncovered, _enough_to_classify):
                 owners.append(number)
-                sentences.append((start, end))
-                pieces.append(item.views.original[start:end])
-        if pieces:
-            findings = self._classifier_findings(pieces, sentences)
+                units.append(unit)
+        if units:
+            findings = strongest(units, owners, self._classifier_findings(units))
             for owner, finding in zip(owners, findings, strict=True):
                 if finding is None:
                     continue
