@@ -37,6 +37,8 @@ from heed.screening.engine.normalize import Folded, View, l_folded, latin_view_t
 from heed.screening.engine.split_words import (
     _STRETCH,
     _STRETCHED_WORD,
+    _marked_candidates,
+    _space_candidates,
     _stretches,
     _words,
     split_readings,
@@ -78,8 +80,22 @@ def _bases(text: str, folded: Folded, latin: str) -> Iterator[tuple[Folded, dict
     if _STRETCHED_WORD.search(rare) is not None:
         for keep in (1, 2):
             shortened = _shortened(folded, keep)
-            if shortened is not None:
+            if shortened is not None and _joins_a_shortened_word(latin, shortened[0]):
                 yield shortened
+
+
+def _joins_a_shortened_word(latin: str, shortened: Folded) -> bool:
+    """Whether a word shortened in ``shortened`` is one half of a split word (the other
+    joins are the split-word reading's own)."""
+    words = latin_view_text(shortened.text).split()
+    changed = set(words).difference(latin.split())
+    rare = set(words).difference(_words())
+    return any(
+        first in changed or second in changed
+        for first, _separator, second in _space_candidates(words, rare)
+    ) or any(
+        f"{first}{mark}{second}" in changed for first, mark, second in _marked_candidates(rare)
+    )
 
 
 def combined_readings(
@@ -90,10 +106,12 @@ def combined_readings(
     for most texts (nothing is built without a trigger)."""
     if folded.reordered:
         return ()
-    seen = {latin, *(view.text for view in built)}
     readings: list[View] = []
+    seen: set[str] | None = None
     for base, widened in _bases(text, folded, latin):
         for view in split_readings(text, base, latin_view_text(base.text), widened):
+            if seen is None:
+                seen = {latin, *(built_view.text for built_view in built)}
             if view.text not in seen:
                 seen.add(view.text)
                 readings.append(view)
