@@ -103,8 +103,10 @@ def combined_readings(
 ) -> tuple[View, ...]:
     """Split-word readings built from the other readings' texts (see the module's text) that
     differ from the Latin view's text ``latin`` and from the readings ``built`` already; empty
-    for most texts (nothing is built without a trigger)."""
-    if folded.reordered:
+    for most texts (nothing is built without a trigger). ``built`` are the l-reading and the
+    split-word readings of the text itself: with neither, the text has no look-alike where
+    ``l`` can stand and no stretched letter, and nothing is looked at."""
+    if not built or folded.reordered:
         return ()
     readings: list[View] = []
     seen: set[str] | None = None
