@@ -1086,15 +1086,18 @@ class Views:
     def latin_alternates(self) -> tuple[View, ...]:
         """Other readings of the Latin view: ``1``, ``I``, ``|`` read as ``l`` (see
         :func:`l_reading`); split words joined and stretched letters shortened (see
-        :func:`~heed.screening.engine.split_words.split_readings`). Empty for most texts."""
+        :func:`~heed.screening.engine.split_words.split_readings`), also in those readings'
+        texts (:mod:`~heed.screening.engine.combined`). Empty for most texts."""
         if self._latin_alternates is None:
+            from heed.screening.engine.combined import combined_readings
             from heed.screening.engine.split_words import split_readings
 
             folded = self._folded if self._folded is not None else _folded(self.original)
             alternate = l_reading(self.original, folded)
-            readings = () if alternate is None else (alternate,)
-            self._latin_alternates = readings + split_readings(
-                self.original, folded, self.latin.text
+            readings: tuple[View, ...] = () if alternate is None else (alternate,)
+            readings += split_readings(self.original, folded, self.latin.text)
+            self._latin_alternates = readings + combined_readings(
+                self.original, folded, self.latin.text, readings
             )
         return self._latin_alternates
 
@@ -1227,11 +1230,11 @@ def _l_word_reading(
     return changed
 
 
-def l_reading(text: str, folded: Folded) -> View | None:
-    """The Latin view with ``1``, ``|`` and a capital ``I`` inside words read as ``l`` (and
-    ``|<`` as ``k``), offsets to the original as the Latin view's; None (nothing built) when
-    the text has no word with such a character where ``l`` can stand: a ``1`` or ``|`` touching
-    a letter, ``|<``, or a capital I after a lower-case letter."""
+def l_folded(text: str, folded: Folded) -> tuple[Folded, dict[int, int]] | None:
+    """The folded text with ``1``, ``|`` and a capital ``I`` inside words read as ``l`` (and
+    ``|<`` as ``k``), and the original ends a ``k`` read from ``|<`` stands for (the end of the
+    ``|`` → the end of the ``<``); None when the text has no word with such a character where
+    ``l`` can stand (see :func:`l_reading`)."""
     source = folded.text
     if _L_DIGIT_OR_BAR.search(source) is None and _CAPITAL_I_AFTER_LOWER.search(text) is None:
         return None
@@ -1250,7 +1253,18 @@ def l_reading(text: str, folded: Folded) -> View | None:
         folded.reordered,
     )
     # "|<" read as "k": its character ends where the "<" does.
-    wide = {index[position - 1] + 1: index[position] + 1 for position in dropped}
+    return reading, {index[position - 1] + 1: index[position] + 1 for position in dropped}
+
+
+def l_reading(text: str, folded: Folded) -> View | None:
+    """The Latin view with ``1``, ``|`` and a capital ``I`` inside words read as ``l`` (and
+    ``|<`` as ``k``), offsets to the original as the Latin view's; None (nothing built) when
+    the text has no word with such a character where ``l`` can stand: a ``1`` or ``|`` touching
+    a letter, ``|<``, or a capital I after a lower-case letter."""
+    found = l_folded(text, folded)
+    if found is None:
+        return None
+    reading, wide = found
     if not wide:
         return latin_view(text, reading)
 

@@ -49,6 +49,7 @@ from importlib.resources import files
 from itertools import compress, product
 
 from heed.screening.engine.normalize import (
+    LEET,
     SHORT_FORMS,
     Folded,
     Offsets,
@@ -237,10 +238,26 @@ def _marked_candidates(rare: set[str]) -> set[tuple[str, str, str]]:
     return found
 
 
+# A look-alike digit the Latin view reads as a letter, touching a letter ("k1 ll", "b0 ss"); the
+# words of the folded text that have one.
+_DIGIT_BY_LETTER = re.compile(r"[a-z][013457]|[013457][a-z]")
+_WORD_WITH_DIGIT = re.compile(r"[a-z0-9]*(?:[a-z][013457]|[013457][a-z])[a-z0-9]*")
+_DIGITS_AS_LETTERS = str.maketrans({digit: LEET[digit] for digit in "013457"})
+
+
+def _lettered(source: str) -> str:
+    """The folded text with look-alike digits inside words read as letters, as the Latin view
+    reads them (one for one: positions are unchanged)."""
+    if _DIGIT_BY_LETTER.search(source) is None:
+        return source
+    return _WORD_WITH_DIGIT.sub(lambda word: word.group().translate(_DIGITS_AS_LETTERS), source)
+
+
 def _located(original: str, folded: Folded, candidates: set[tuple[str, str, str]]) -> list[_Pair]:
-    """Where the candidates stand in the folded text, with one separator (a space-like one:
-    one character of the original) and not told apart by their letters' case."""
-    source = folded.text
+    """Where the candidates stand in the folded text (its look-alike digits read as letters, as
+    the Latin view the candidates come from reads them: "k1 ll"), with one separator (a
+    space-like one: one character of the original) and not told apart by their letters' case."""
+    source = _lettered(folded.text)
     found: list[_Pair] = []
     for first, separators, second in candidates:
         pattern = re.compile(f"{_BEFORE}({first})[{re.escape(separators)}]({second}){_AFTER}")
@@ -349,12 +366,15 @@ def _reading(text: str, folded: Folded, dropped: set[int], widened: dict[int, in
     return with_full_forms(View(latin_view_text(reading.text), build=offsets))
 
 
-def split_readings(text: str, folded: Folded, latin: str) -> tuple[View, ...]:
+def split_readings(
+    text: str, folded: Folded, latin: str, widened: dict[int, int] | None = None
+) -> tuple[View, ...]:
     """Latin readings of ``text`` with split words joined and stretched letters shortened (see
     the module's text); empty when it has neither. ``latin`` is the text of its Latin view: only
     its words that are no word on their own are looked at first (most texts have none that
     makes a word with a neighbour, has an apostrophe or asterisk inside, or a letter three
-    times), with whole-string and set operations."""
+    times), with whole-string and set operations. ``folded`` may be another reading's folded
+    text (``combined``); ``widened``: the original ends its characters stand for, if any."""
     if folded.reordered:
         return ()
     words = latin.split()
@@ -375,9 +395,9 @@ def split_readings(text: str, folded: Folded, latin: str) -> tuple[View, ...]:
     readings: list[View] = []
     for runs in stretched or [[]]:
         dropped = set(joined)
-        widened: dict[int, int] = {}
+        ends = dict(widened or {})
         for start, end, keep in runs:
             dropped.update(range(start + keep, end))
-            widened[index[start + keep - 1] + 1] = index[end - 1] + 1
-        readings.append(_reading(text, folded, dropped, widened))
+            ends[index[start + keep - 1] + 1] = index[end - 1] + 1
+        readings.append(_reading(text, folded, dropped, ends))
     return tuple(readings)
