@@ -106,8 +106,8 @@ LAWFUL: list[tuple[str, str]] = [
     ),
     ("如有人以您的照片、通讯录威胁您，请立即报警。", "context:anti_fraud"),
     ("若有人以您的通讯录威胁您，请及时报警。", "context:anti_fraud"),
-    ("请不要相信所谓“征信修复”，这些都是骗子。", "context:anti_fraud_label"),
-    ("这些都是骗子，请不要相信所谓的征信修复。", "context:anti_fraud_label"),
+    ("请不要相信所谓“征信修复”，这些都是骗子。", "context:scammers_named"),
+    ("这些都是骗子，请不要相信所谓的征信修复。", "context:scammers_named"),
     # a voluntary payment already made, reported (F04)
     ("您的家属已代您还款500元，感谢支持。", "context:third_party_paid"),
     ("你的家人已经帮你还款1000元，谢谢配合。", "context:third_party_paid"),
