@@ -112,10 +112,17 @@ class ExceptionPhrase:
     source: str = ""
 
 
+# Context-rule kinds that only shape other rules' reach (scope.py); they clear nothing.
+SCOPE_KINDS = frozenset({"contrast", "except", "concession", "absolute"})
+CONTEXT_KINDS = frozenset({"sentence", "hedge", "text", "negation", "blocker"}) | SCOPE_KINDS
+
+
 @dataclass(frozen=True)
 class ContextRule:
-    """Markers that make nearby hits lawful: ``sentence`` (anywhere in the same sentence) or
-    ``negation`` (shortly before the hit, same clause)."""
+    """Markers that make nearby hits lawful: ``sentence`` (anywhere in the same sentence; a
+    ``hedge`` likewise, unless an ``absolute`` marker takes it back) or ``negation`` (shortly
+    before the hit, same clause); ``contrast``, ``except`` and ``concession`` markers end the
+    others' reach (scope.py)."""
 
     rule_id: str
     kind: str
@@ -252,7 +259,7 @@ def parse_exceptions(text: str, *, name: str = "exceptions.txt") -> list[Excepti
 
 
 def parse_context(text: str, *, name: str = "context.tsv") -> list[ContextRule]:
-    """Columns: id, kind (sentence|text|negation|blocker), categories (comma list or *), language,
+    """Columns: id, kind (see ``CONTEXT_KINDS``), categories (comma list or *), language,
     markers (| separated)."""
     rules: list[ContextRule] = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -262,7 +269,7 @@ def parse_context(text: str, *, name: str = "context.tsv") -> list[ContextRule]:
         if len(columns) != 5:
             raise LexiconError(f"{name}:{number}: expected 5 tab-separated columns")
         rule_id, kind, categories, language, markers = (c.strip() for c in columns)
-        if kind not in {"sentence", "text", "negation", "blocker"}:
+        if kind not in CONTEXT_KINDS:
             raise LexiconError(f"{name}:{number}: unknown kind {kind!r}")
         codes = frozenset(CATEGORY_CODES) if categories == "*" else frozenset(categories.split(","))
         rules.append(

@@ -33,6 +33,13 @@ from heed.screening.engine.normalize import (
     simplified,
 )
 from heed.screening.engine.readings import Reading, is_disguise, pinyin_readings, vocabulary
+from heed.screening.engine.scope import (
+    SENTENCE_KINDS,
+    label_applied,
+    marker_reaches,
+    negation_reaches,
+    text_rule_reaches,
+)
 from heed.screening.engine.units import Unit, classifier_units, strongest, unit_threshold
 
 BLOCK = "block"
@@ -1161,6 +1168,35 @@ def _marker_explains(
     return _AUTHORITY_CLAIM.search(claim) is None
 
 
+def _marker_reaches(
+    original: str,
+    hit: _Hit,
+    rule: ContextRule,
+    start: int,
+    end: int,
+    markers: list[tuple[ContextRule, int, int]],
+    clause_cuts: _Cuts,
+    sentence: tuple[int, int],
+) -> bool:
+    """Whether the marker governs the hit (``scope.marker_reaches``: contrast, exception,
+    concession, denial, absolute claims, demands and, for a classifier's finding, the rest of
+    its sentence)."""
+    return marker_reaches(
+        original,
+        hit.start,
+        hit.end,
+        hit.layer == "classifier",
+        rule,
+        start,
+        end,
+        markers,
+        clause_cuts.around(start),
+        sentence,
+        (_THREAT_FRAME, _ASSERTED, _KNOWN),
+        _REPORTED,
+    )
+
+
 def _text_rule_applies(original: str, hit: _Hit, sentence: tuple[int, int]) -> bool:
     """A ``text`` rule ("not a crime" anywhere) does not take back a statement the hit's own
     sentence makes: a first-person promise of action, a time set for it, or a threat frame."""
@@ -1194,16 +1230,21 @@ def _context_reason(
     for rule, start, end in markers:
         if category not in rule.categories:
             continue
-        if rule.kind == "sentence":
+        if rule.kind in SENTENCE_KINDS:
             if not (sentence[0] <= start and end <= max(sentence[1], hit.end)):
                 continue
             if category in _LABEL_CATEGORIES:
                 if addressed is None:
-                    addressed = _label_addressed(original, hit, clause)
+                    addressed = _label_addressed(original, hit, clause) or label_applied(
+                        original, hit.end, sentence
+                    )
                 if addressed:
                     continue
+            whole_sentence = (sentence[0], max(sentence[1], hit.end))
             if _marker_explains(
-                original, hit, start, end, cuts[1], clause, (sentence[0], max(sentence[1], hit.end))
+                original, hit, start, end, cuts[1], clause, whole_sentence
+            ) and _marker_reaches(
+                original, hit, rule, start, end, markers, cuts[1], whole_sentence
             ):
                 return f"context:{rule.rule_id}"
         elif rule.kind == "negation":
@@ -1238,8 +1279,17 @@ def _context_reason(
                 continue
             if _CONTRAST.search(original, end, max(end, hit.end)):
                 continue  # 不会透露给别人，只会通知你单位: the hit runs on past the negation
+            if not negation_reaches(
+                original, markers, end, (sentence[0], max(sentence[1], hit.end))
+            ):
+                continue
             return f"context:{rule.rule_id}"
-    if whole and category in whole and _text_rule_applies(original, hit, sentence):
+    if (
+        whole
+        and category in whole
+        and _text_rule_applies(original, hit, sentence)
+        and text_rule_reaches(original, hit.start, markers, sentence, _REPORTED)
+    ):
         return whole[category]
     return None
 
