@@ -18,6 +18,15 @@ from collections.abc import Callable
 
 from heed.screening.engine.lexicon import CATEGORY_GATES, DEFAULT_GATES
 
+# A classifier's finding that the facts make false blocks only from this score (a lexicon hit
+# blocks from 0.75). Measured leave-one-set-out (the in-domain model trained without the set,
+# ten training sets, 2026-11-30): on the violating messages with facts, 21 findings in P5/P8/P13,
+# 19 in the labelled category and 2 in another gated one; on the 1,909 lawful messages screened
+# with every fact false, 6 such findings (all held for review today), 3 of them scored 0.76 to
+# 0.86 ("您今天已经还了300元，谢谢！" as P13). From 0.9 none of the lawful ones blocks and 8 of
+# the 14 violating ones at 0.75 or more still do.
+BLOCK_SCORE = 0.9
+
 
 def classifier_gate(category: str, holds: Callable[[str], bool]) -> tuple[str, bool] | None:
     """``(gate, facts make it true)`` when the facts decide a classifier's finding in

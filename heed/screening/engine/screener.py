@@ -21,6 +21,7 @@ from operator import itemgetter
 from typing import Any, Protocol
 
 from heed.screening.engine.anchors import boundary_matches
+from heed.screening.engine.classifier_gates import BLOCK_SCORE as CLASSIFIER_BLOCK_SCORE
 from heed.screening.engine.classifier_gates import classifier_gate
 from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon
 from heed.screening.engine.normalize import (
@@ -909,16 +910,16 @@ def _gated_classifier_finding(
     finding: Finding, facts: AccountFacts, suppressed: list[Suppressed]
 ) -> Finding:
     """A classifier's finding in a gated category, decided by the account's facts when they
-    settle it (``classifier_gates``): made false, it blocks as a lexicon hit does (when its
-    confidence would let a lexicon hit block); made true, it is lawful and recorded as
-    suppressed with the gate's reason."""
+    settle it (``classifier_gates``): made false, it blocks as a lexicon hit does (from the
+    classifier's blocking score); made true, it is lawful and recorded as suppressed with the
+    gate's reason."""
     decided = classifier_gate(finding.category, lambda gate: gate_holds(gate, facts))
     if decided is None:
         return finding
     gate, true = decided
     if true:
         decision = PASS
-    elif finding.confidence >= BLOCK_CONFIDENCE:
+    elif finding.confidence >= CLASSIFIER_BLOCK_SCORE:
         decision = BLOCK
     else:
         decision = finding.decision

@@ -218,10 +218,11 @@ def test_mixed_facts_and_ungated_categories_leave_the_classifier_s_finding_to_a_
             assert stubbed.screen(text, facts=facts).verdict == "review", (text, facts)
 
 
-def test_a_classifier_finding_below_blocking_confidence_stays_review() -> None:
+def test_a_classifier_finding_below_its_blocking_score_stays_review() -> None:
+    # 0.85 would let a lexicon hit block; a classifier's guess of the category needs 0.9.
     class Unsure(_StubDomain):
         def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-            return [(category, 0.65) for category, _p in super().predict(texts)]
+            return [(category, 0.85) for category, _p in super().predict(texts)]
 
     unsure = Screener(load_lexicon(), domain=Unsure(STUB), domain_threshold=0.6)
     assert unsure.screen(GATED[0][0], facts=NOTHING).verdict == "review"
@@ -245,8 +246,8 @@ def test_the_trained_classifier_s_gated_findings_follow_the_facts(
 ) -> None:
     screener = Screener(load_lexicon(), domain=domain_model, domain_threshold=0.6)
     texts = [
-        "Our legal department has already frozen your bank account.",
-        "你的工资下个月开始会被直接扣掉。",
+        "Your house will be put on the market to cover the debt.",
+        "你名下的房产我们会申请拍卖。",
         "Your balance is now $4,800 including our collection charge.",
     ]
     assert [r.verdict for r in screener.screen_many(texts, facts=NOTHING)] == ["block"] * 3
