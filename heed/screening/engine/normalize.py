@@ -1104,10 +1104,17 @@ class Views:
     @property
     def cjk_alternates(self) -> tuple[View, ...]:
         """Other readings of the CJK view: a lone Latin letter or digit between two ideographs
-        dropped (see :func:`without_lone_latin`). Empty for most texts."""
+        dropped (see :func:`without_lone_latin`); stroke fillers between ideographs dropped
+        (see :func:`~heed.screening.engine.strokes.without_stroke_fillers`). Empty for most
+        texts."""
         if self._cjk_alternates is None:
+            from heed.screening.engine.strokes import without_stroke_fillers
+
             alternate = without_lone_latin(self.cjk, self.original) if self.has_cjk else None
             self._cjk_alternates = () if alternate is None else (alternate,)
+            strokes = without_stroke_fillers(self.cjk) if self.has_cjk else None
+            if strokes is not None:
+                self._cjk_alternates += (strokes,)
         return self._cjk_alternates
 
     def add_cjk_reading(self, reading: View) -> None:

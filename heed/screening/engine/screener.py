@@ -14,13 +14,15 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import accumulate, compress
 from operator import itemgetter
 from typing import Any, Protocol
 
 from heed.screening.engine.anchors import boundary_matches
+from heed.screening.engine.classifier_gates import BLOCK_SCORE as CLASSIFIER_BLOCK_SCORE
+from heed.screening.engine.classifier_gates import classifier_gate
 from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon
 from heed.screening.engine.normalize import (
     View,
@@ -60,35 +62,51 @@ _CLAUSE_END = re.compile(r"[。！？!?；;\n，,、:：]|\.(?=\s|$)")
 # Call transcripts: a line that starts with a speaker's label ("Agent:", 坐席：). The customer's
 # lines are what the debtor said, not what the collector said: they are not screened (a debtor
 # swearing at the agent is no collector violation). Only for the call channel, or a text with
-# no channel given that has both a collector's and a customer's label; messages sent by SMS,
-# e-mail, letter… are screened whole, labels or not.
+# no channel given that has both a collector's and another speaker's label; messages sent by
+# SMS, e-mail, letter… are screened whole, labels or not.
 _SPEAKER_LINE = re.compile(
     # an optional time stamp ("[00:07]", "00:07:15"), then the label and a colon
     r"^[ \t]*(?:\[[^\]\n]{0,24}\][ \t]*|\d{1,2}:\d{2}(?::\d{2})?[ \t]+)?"
     r"([^\W\d_][^\W\d_ ]{0,9}(?: [^\W\d_]+)?)[ \t]*[:：]",
     re.MULTILINE,
 )
+# The collector's side, screened like any message. A colleague is a second collector: CN-13
+# has two staff on a field visit, and a three-way call is the same, so "Colleague:" and 同事
+# are collectors' labels, as are their supervisors'.
 COLLECTOR_LABELS = frozenset(
     (
         *("agent", "collector", "advisor", "adviser", "representative", "rep", "operator"),
         *("staff", "坐席", "催收员", "催收員", "客服", "专员", "專員", "催收专员", "业务员"),
         *("業務員", "工作人员", "工作人員", "调解员", "調解員"),
+        *("colleague", "supervisor", "manager", "team leader", "field agent", "同事", "主管"),
+        *("组长", "組長", "经理", "經理", "外访员", "外訪員"),
     )
 )
+# The debtor's own words: the only lines that are not screened.
 CUSTOMER_LABELS = frozenset(
     (
-        *("customer", "debtor", "client", "consumer", "borrower", "cardholder", "客户", "客戶"),
-        *("债务人", "債務人", "借款人", "用户", "用戶", "持卡人", "来电人", "來電人", "家属"),
-        *("家屬", "relative", "third party", "第三方"),
-        # Third parties who answer or write in (their words are not the collector's either).
-        *("visitor", "caller", "spouse", "wife", "husband", "mother", "father"),
-        *("mum", "mom", "dad", "son", "daughter", "brother", "sister", "friend", "colleague"),
-        *("employer", "landlord", "neighbour", "neighbor", "guarantor"),
-        *("母亲", "父亲", "妈妈", "爸爸", "哥哥", "姐姐", "弟弟", "妹妹", "妻子", "丈夫"),
-        *("老公", "老婆", "朋友", "同事", "担保人", "联系人", "紧急联系人", "亲属", "访客"),
+        *("customer", "debtor", "client", "consumer", "borrower", "cardholder", "caller"),
+        *("account holder", "cust", "cx", "user", "客户", "客戶", "债务人", "債務人", "借款人"),
+        *("借款人本人", "用户", "用戶", "持卡人", "来电人", "來電人", "来电者", "來電者"),
+        *("本人", "客户本人", "客戶本人", "债务人本人", "債務人本人"),
     )
 )
-# A label that starts with one of these names the debtor's side too: 客户哥哥, 客户母亲.
+# Third parties who answer or write in. Their words are not the collector's either, but a label
+# is typed text, and a collector's line put under one must not go unread: their lines are
+# screened, and a finding there asks for review instead of blocking (a relative who swears at
+# the agent is no collector's violation; a threat hidden under "Friend:" reaches a person).
+THIRD_PARTY_LABELS = frozenset(
+    (
+        *("relative", "third party", "visitor", "spouse", "wife", "husband", "mother"),
+        *("father", "mum", "mom", "dad", "son", "daughter", "brother", "sister", "friend"),
+        *("employer", "landlord", "neighbour", "neighbor", "guarantor", "第三方", "家属"),
+        *("家屬", "母亲", "母親", "父亲", "父親", "妈妈", "媽媽", "爸爸", "哥哥", "姐姐", "弟弟"),
+        *("妹妹", "妻子", "丈夫", "老公", "老婆", "朋友", "担保人", "擔保人", "联系人"),
+        *("聯繫人", "紧急联系人", "緊急聯繫人", "亲属", "親屬", "访客", "訪客"),
+    )
+)
+# A label that starts with one of these and is no customer's label names someone on the
+# debtor's side, a third party: 客户哥哥, 客户母亲, 借款人妻子.
 _CUSTOMER_PREFIXES: tuple[str, ...] = ("客户", "客戶", "债务人", "債務人", "借款人")
 SPEAKER_CHANNELS = (None, "call")
 
@@ -141,52 +159,93 @@ def _generic_customer_spans(text: str) -> list[tuple[int, int]]:
     (customer,) = speakers - opening
     if any(_CALLER_CUES.search(text, start, end) for start, end in said[customer]):
         return []
+    run_on = _labels_stand_alone(
+        text, [start for start, _end in said[caller]], _GENERIC_SPEAKER_LINE
+    )
     return [
-        (start, _end_of_turn(text, start, end, _GENERIC_SPEAKER_LINE))
+        (start, _end_of_turn(text, start, end, _GENERIC_SPEAKER_LINE, run_on=run_on))
         for start, end in said[customer]
     ]
 
 
-def customer_spans(text: str) -> list[tuple[int, int]]:
-    """``[start, end)`` of what the customer says in a call transcript: a line with a
-    customer's label, up to its end. Empty unless the text has both kinds of label, or two
-    numbered speakers of whom exactly one introduces themselves as the caller.
+_COLLECTOR, _CUSTOMER, _THIRD_PARTY = "collector", "customer", "third party"
 
-    An unlabelled line after it is screened like the collector's: nobody can tell who said it,
-    and a collector's words must never pass as the customer's. Only a label on a line of its
-    own (``Customer:`` and a line break) runs on to the next labelled line."""
+
+def _speaker_kind(label: str) -> str | None:
+    if label in COLLECTOR_LABELS:
+        return _COLLECTOR
+    if label in CUSTOMER_LABELS:
+        return _CUSTOMER
+    if label in THIRD_PARTY_LABELS or label.startswith(_CUSTOMER_PREFIXES):
+        return _THIRD_PARTY
+    return None
+
+
+def speaker_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """``[start, end)`` of what the customer says, and of what third parties say, in a call
+    transcript: a line with such a label, up to its end. Both empty unless the text has a
+    collector's label and another speaker's, or two numbered speakers of whom exactly one
+    introduces themselves as the caller (no third parties then).
+
+    An unlabelled line after a turn is screened like the collector's: nobody can tell who said
+    it, and a collector's words must never pass as the customer's. A label on a line of its own
+    (``Customer:`` and a line break) runs on to the next labelled line only in a transcript
+    laid out that way: when the collector's labels stand alone on their lines too. Otherwise
+    the bare label says nothing, and the lines after it are screened."""
     if ":" not in text and "：" not in text:
-        return []
-    turns: list[tuple[int, bool]] = []
+        return [], []
+    turns: list[tuple[int, str]] = []
     for match in _SPEAKER_LINE.finditer(text):
-        label = match.group(1).lower()
-        if label in COLLECTOR_LABELS:
-            turns.append((match.start(), False))
-        elif label in CUSTOMER_LABELS or label.startswith(_CUSTOMER_PREFIXES):
-            turns.append((match.start(), True))
+        kind = _speaker_kind(match.group(1).lower())
+        if kind is not None:
+            turns.append((match.start(), kind))
     if not turns:
-        return _generic_customer_spans(text)
-    if not any(is_customer for _start, is_customer in turns) or all(
-        is_customer for _start, is_customer in turns
-    ):
-        return []
-    spans: list[tuple[int, int]] = []
-    for number, (start, is_customer) in enumerate(turns):
-        if is_customer:
-            end = turns[number + 1][0] if number + 1 < len(turns) else len(text)
-            spans.append((start, _end_of_turn(text, start, end, _SPEAKER_LINE)))
-    return spans
+        return _generic_customer_spans(text), []
+    collector = [start for start, kind in turns if kind == _COLLECTOR]
+    if not collector or len(collector) == len(turns):
+        return [], []
+    run_on = _labels_stand_alone(text, collector, _SPEAKER_LINE)
+    customer: list[tuple[int, int]] = []
+    third_party: list[tuple[int, int]] = []
+    for number, (start, kind) in enumerate(turns):
+        if kind == _COLLECTOR:
+            continue
+        end = turns[number + 1][0] if number + 1 < len(turns) else len(text)
+        span = (start, _end_of_turn(text, start, end, _SPEAKER_LINE, run_on=run_on))
+        (customer if kind == _CUSTOMER else third_party).append(span)
+    return customer, third_party
 
 
-def _end_of_turn(text: str, start: int, end: int, labels: re.Pattern[str]) -> int:
+def customer_spans(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of what the customer says in a call transcript (see
+    :func:`speaker_spans`)."""
+    return speaker_spans(text)[0]
+
+
+def _labels_stand_alone(text: str, starts: list[int], labels: re.Pattern[str]) -> bool:
+    """Whether every label at ``starts`` stands alone on its line (the transcript's layout
+    puts each turn under its label)."""
+    for start in starts:
+        label = labels.match(text, start)
+        after = label.end() if label else start
+        line_end = text.find("\n", after)
+        if text[after : len(text) if line_end < 0 else line_end].strip():
+            return False
+    return True
+
+
+def _end_of_turn(
+    text: str, start: int, end: int, labels: re.Pattern[str], *, run_on: bool = False
+) -> int:
     """Where a labelled turn starting at ``start`` ends: after its own line (line break
-    included), unless the label stands alone on its line; never after ``end``."""
+    included), unless the label stands alone on its line and ``run_on`` says the transcript
+    is laid out that way; never after ``end``."""
     label_end = labels.match(text, start)
     after = label_end.end() if label_end else start
     line_end = text.find("\n", after, end)
     if line_end < 0:
         return end
-    if not text[after:line_end].strip():  # "Customer:" alone: the turn is on the next lines
+    if run_on and not text[after:line_end].strip():  # "Customer:" alone: the next lines
         return end
     return line_end + 1
 
@@ -412,10 +471,20 @@ class Screener:
                     continue
                 item = pending[owner]
                 reason = self._context_reason_for(item, finding)
-                if reason is None:
-                    item.findings.append(finding)
-                else:
+                if reason is not None:
                     item.suppressed.append(Suppressed(finding, reason))
+                    continue
+                if facts is not None:
+                    finding = _gated_classifier_finding(finding, facts, item.suppressed)
+                    if finding.decision == PASS:
+                        continue
+                if item.third_party:
+                    said = _said_by_third_party(
+                        item.views.original, [finding], item.third_party, item.suppressed
+                    )
+                    item.findings.extend(said)
+                    continue
+                item.findings.append(finding)
         return [item.result(version) for item in pending]
 
     def _lexicon_layers(
@@ -431,7 +500,7 @@ class Screener:
             views.add_cjk_reading(reading)
         pending = _Pending(views, language)
         if speakers:
-            pending.customer = customer_spans(text)
+            pending.customer, pending.third_party = speaker_spans(text)
         hits = self._hits(views)
         search = self.lexicon.symbol_search.get(pending.language)
         if search is not None:
@@ -443,7 +512,10 @@ class Screener:
             hits = _without_customer_lines(text, hits, pending.customer, suppressed)
         hits = self._without_exceptions(views, hits, suppressed)
         hits = self._without_context(pending, hits, suppressed)
-        findings = _deduplicated([self._finding(text, hit, facts, suppressed) for hit in hits])
+        findings = [self._finding(text, hit, facts, suppressed) for hit in hits]
+        if pending.third_party:
+            findings = _said_by_third_party(text, findings, pending.third_party, suppressed)
+        findings = _deduplicated(findings)
         pending.findings.extend(f for f in findings if f.decision != PASS)
         return pending
 
@@ -726,7 +798,15 @@ _MARKER_INDEX_MIN = 32
 class _Pending:
     """One text between the lexicon layers and the classifiers."""
 
-    __slots__ = ("_context", "customer", "findings", "language", "suppressed", "views")
+    __slots__ = (
+        "_context",
+        "customer",
+        "findings",
+        "language",
+        "suppressed",
+        "third_party",
+        "views",
+    )
 
     def __init__(self, views: Views, language: str) -> None:
         self.views = views
@@ -734,6 +814,7 @@ class _Pending:
         self.findings: list[Finding] = []
         self.suppressed: list[Suppressed] = []
         self.customer: list[tuple[int, int]] = []  # what the customer says (call transcripts)
+        self.third_party: list[tuple[int, int]] = []  # what third parties say (the same)
         self._context: _Context | None = None
 
     def context(self, screener: Screener) -> _Context:
@@ -743,6 +824,12 @@ class _Pending:
             markers = screener._marker_spans(self.views)
             if self.customer:  # the customer's words make nothing the collector says lawful
                 markers = [m for m in markers if not _inside(self.customer, m[1], m[2])]
+            if self.third_party:  # nor a third party's, beyond their own sentence
+                markers = [
+                    m
+                    for m in markers
+                    if m[0].kind != "text" or not _inside(self.third_party, m[1], m[2])
+                ]
             blockers = [(start, end) for rule, start, end in markers if rule.kind == "blocker"]
             cuts = (_Cuts(original, _SENTENCE_END), _Cuts(original, _CLAUSE_END), blockers)
             index = None
@@ -822,6 +909,54 @@ def _enough_to_classify(text: str, start: int, end: int) -> bool:
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     """Whether ``[start, end)`` lies inside one of ``spans``."""
     return any(low <= start and end <= high for low, high in spans)
+
+
+def _gated_classifier_finding(
+    finding: Finding, facts: AccountFacts, suppressed: list[Suppressed]
+) -> Finding:
+    """A classifier's finding in a gated category, decided by the account's facts when they
+    settle it (``classifier_gates``): made false, it blocks as a lexicon hit does (from the
+    classifier's blocking score); made true, it is lawful and recorded as suppressed with the
+    gate's reason."""
+    decided = classifier_gate(finding.category, lambda gate: gate_holds(gate, facts))
+    if decided is None:
+        return finding
+    gate, true = decided
+    if true:
+        decision = PASS
+    elif finding.confidence >= CLASSIFIER_BLOCK_SCORE:
+        decision = BLOCK
+    else:
+        decision = finding.decision
+    gated = replace(finding, rule=f"{finding.rule}|gate:{gate}", decision=decision)
+    if decision == PASS:
+        suppressed.append(Suppressed(gated, f"gate:{gate}:facts_hold"))
+    return gated
+
+
+def _said_by_third_party(
+    text: str,
+    findings: list[Finding],
+    third_party: list[tuple[int, int]],
+    suppressed: list[Suppressed],
+) -> list[Finding]:
+    """Findings that start in a third party's line (see ``THIRD_PARTY_LABELS``). A relative
+    who offers to pay (我帮他还), complains of the calls or names their employer says what a
+    collector's phrase says, in their own words: lawful. A line that threatens on a condition
+    (再不还钱就…, "pay today or we will…") is how a collector speaks to the debtor, not how a
+    relative speaks to the agent: its findings ask for review, never block (the label may be
+    true, and the words then are not the collector's)."""
+    kept: list[Finding] = []
+    for finding in findings:
+        line = next((span for span in third_party if span[0] <= finding.start < span[1]), None)
+        if finding.decision == PASS or line is None:
+            kept.append(finding)
+        elif _THREAT_FRAME.search(text, *line):
+            rule = f"{finding.rule}|speaker:third_party"
+            kept.append(replace(finding, rule=rule, decision=REVIEW))
+        else:
+            suppressed.append(Suppressed(replace(finding, decision=PASS), "speaker:third_party"))
+    return kept
 
 
 def _without_customer_lines(

@@ -520,11 +520,17 @@ def test_an_unlabelled_line_after_the_customer_s_turn_is_screened(screener: Scre
     ):
         for channel in ("call", None):
             assert screener.screen(text, channel=channel).verdict == "block", (text, channel)
-    # A label on a line of its own: the turn is on the lines that follow, up to the next label.
-    alone = "Agent: Hello.\nCustomer:\nGet lost, idiot.\nAgent: Goodbye."
+    # A label on a line of its own, in a transcript laid out that way (the agent's labels stand
+    # alone too): the turn is on the lines that follow, up to the next label.
+    alone = "Agent:\nHello.\nCustomer:\nGet lost, idiot.\nAgent:\nGoodbye."
     [(start, end)] = customer_spans(alone)
     assert alone[start:end] == "Customer:\nGet lost, idiot.\n"
     assert screener.screen(alone, channel="call").verdict == "pass"
+    # Where the agent's words follow their labels, a bare "Customer:" says nothing: screened.
+    mixed = "Agent: Hello.\nCustomer:\nGet lost, idiot.\nAgent: Goodbye."
+    [(start, end)] = customer_spans(mixed)
+    assert mixed[start:end] == "Customer:\n"
+    assert screener.screen(mixed, channel="call").verdict == "block"
     numbered = (
         "Speaker 1: Hello, this is Dana from Northgate Recoveries, on a recorded line.\n"
         "Speaker 2: Who?\n"
@@ -534,15 +540,17 @@ def test_an_unlabelled_line_after_the_customer_s_turn_is_screened(screener: Scre
 
 
 def test_third_parties_who_speak_in_a_call_are_not_the_collector() -> None:
-    from heed.screening.engine.screener import customer_spans
+    from heed.screening.engine.screener import customer_spans, speaker_spans
 
-    # A relative offering to pay, a spouse, a chat visitor: their words are theirs.
+    # A relative offering to pay, a spouse, a chat visitor: their words are theirs (a third
+    # party's lines, screened but not the collector's; see test_speaker_labels.py).
     relative = "客户哥哥：他那点钱我帮他还了吧。\n坐席：您没有为他还款的义务。"
-    [(start, end)] = customer_spans(relative)
+    assert customer_spans(relative) == []
+    [(start, end)] = speaker_spans(relative)[1]
     assert relative[start:end] == "客户哥哥：他那点钱我帮他还了吧。\n"
-    for label in ("Spouse", "Visitor", "Mother", "Colleague"):
+    for label in ("Spouse", "Visitor", "Mother"):
         text = f"Agent: Hello.\n{label}: Can I pay it for her?\nAgent: You are not obliged to."
-        [(start, end)] = customer_spans(text)
+        [(start, end)] = speaker_spans(text)[1]
         assert text[start:end] == f"{label}: Can I pay it for her?\n"
     # A reference number in a letter is no speaker.
     assert customer_spans("Agent: Hello.\nReference: 4471\nPay up.") == []
