@@ -396,18 +396,14 @@ class _Required:
             problems = [self.problem(branch, left, right) for branch in argument[1]]
             if all(problems):
                 return problems[0]
-            for branch, problem in zip(argument[1], problems, strict=True):
+            # One alternative no match can take while the others can (``mother-in-law``: the
+            # Latin view writes ``motherinlaw``): what it was meant to match is silently
+            # missed. ``_diagnosis`` finds the alternative as written in the pattern's text
+            # (the parser merges alternatives' common prefixes).
+            for problem in problems:
                 if problem is not None and problem.code == "absent_character":
-                    return self._dead_alternative(branch, problem)
+                    return ViewProblem("dead_alternative", found=problem.found)
         return None
-
-    def _dead_alternative(self, branch: Any, problem: ViewProblem) -> ViewProblem:
-        """One alternative of a group that no match can take (``mother-in-law`` in an English
-        pattern: the Latin view writes ``motherinlaw``), while the others can: what it was
-        meant to match is silently missed. The alternative as written is found in the
-        pattern's text by ``view_problem`` (the parser merges alternatives' common prefixes)."""
-        del branch
-        return ViewProblem("dead_alternative", found=problem.found)
 
     def _short_form(
         self, flat: list[Any], left_edge: bool | None, right_edge: bool | None
