@@ -1397,6 +1397,8 @@ def _context_reason(
                 continue
             if inside and _a_not_a(original, start):
                 continue
+            if _rhetorical(original, start, end):
+                continue
             target = hit.end if inside else hit.start
             gap = original[end:target]
             if inside:
@@ -1434,6 +1436,27 @@ def _unspelled(marker: str, pattern: str) -> bool:
     電話不會停 is the pattern 电话不会停)."""
     read = "".join(simplified(marker)).lower()
     return read not in pattern.replace("\\x27", "'").lower()
+
+
+# "You wouldn't want your boss to find out", 你也不会想让你领导知道吧: a veiled threat put as the
+# reader's own wish, not a negation of what follows. Not when the wish is reported ("I understand
+# you don't want us to call your work", 我理解你不想…).
+_RHETORICAL_BEFORE = re.compile(
+    r"(?<!understand )(?<!know )(?<!said )(?<!appreciate )(?<!that )(?<!if )"
+    r"\b(?:you|u)\s+(?:really\s+|surely\s+|certainly\s+)?$"
+    r"|(?<!理解)(?<!知道)(?<!明白)(?<!如果)你(?:也|肯定|应该|总|一定)?$",
+    re.IGNORECASE,
+)
+_RHETORICAL_AFTER = re.compile(r"\s*(?:want|wanna|like|想)", re.IGNORECASE)
+
+
+def _rhetorical(original: str, start: int, end: int) -> bool:
+    """Whether the negation at ``[start, end)`` frames the reader's wish ("you wouldn't want",
+    你不会想): see ``_RHETORICAL_BEFORE``."""
+    return bool(
+        _RHETORICAL_AFTER.match(original, end)
+        and _RHETORICAL_BEFORE.search(original, max(0, start - 24), start)
+    )
 
 
 def _a_not_a(original: str, start: int) -> bool:

@@ -1,0 +1,55 @@
+"""Short everyday messages (red-team audit class F01): the in-domain classifier held lawful
+short reminders for review because a few n-grams carried its score. training_v22 (short
+messages only) taught it some of them; these were all held before it. Others still are ("Pay
+by Friday.", 请尽快还款。: see data/README.md). Short threats are still held or blocked."""
+
+from __future__ import annotations
+
+import pytest
+
+from heed.screening.engine.classifier import ColdClassifier
+from heed.screening.engine.domain import DomainClassifier
+from heed.screening.engine.lexicon import load_lexicon
+from heed.screening.engine.screener import PASS, Screener
+from heed.screening.selectors import CLASSIFIER_PATH, CLASSIFIER_THRESHOLD, DOMAIN_THRESHOLD
+
+
+@pytest.fixture(scope="module")
+def every_layer(domain_model: DomainClassifier) -> Screener:
+    return Screener(
+        load_lexicon(),
+        classifier=ColdClassifier.load(CLASSIFIER_PATH),
+        classifier_threshold=CLASSIFIER_THRESHOLD,
+        domain=domain_model,
+        domain_threshold=DOMAIN_THRESHOLD,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your payment is overdue.",
+        "Pay online today.",
+        "Payment must be made by the deadline to avoid losing the discount.",
+        "请回电。",
+        "请今天还款。",
+    ],
+)
+def test_everyday_short_reminders_pass(every_layer: Screener, text: str) -> None:
+    result = every_layer.screen(text)
+    assert result.verdict == PASS, result.findings
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pay up or you'll regret it.",
+        "Pay today or we tell your boss.",
+        "You useless deadbeat, pay up.",
+        "不还钱就等着瞧。",
+        "再不还钱，你全家都别想好过。",
+        "今天不还，明天就去你单位。",
+    ],
+)
+def test_short_threats_are_still_flagged(every_layer: Screener, text: str) -> None:
+    assert every_layer.screen(text).verdict != PASS
