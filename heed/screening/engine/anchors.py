@@ -121,6 +121,10 @@ def _collect_required(items: list[Any], groups: list[frozenset[str]]) -> None:
             alternatives = [_literal_string(list(branch)) for branch in argument[1]]
             if all(alternative for alternative in alternatives):
                 groups.append(frozenset(a for a in alternatives if a))
+            else:
+                group = _branch_group(argument[1])
+                if group is not None:
+                    groups.append(group)
         elif operation in (_MAX_REPEAT, _MIN_REPEAT, _POSSESSIVE_REPEAT):
             low, _high, pattern = argument
             if low >= 1:
@@ -128,6 +132,21 @@ def _collect_required(items: list[Any], groups: list[frozenset[str]]) -> None:
         # Anything else (any character, classes, assertions, optional parts) requires no
         # particular string.
     flush()
+
+
+def _branch_group(branches: list[Any]) -> frozenset[str] | None:
+    """For alternatives that are not all plain strings (「泼.{0,2}油漆|砸.{0,2}玻璃」): the
+    strings of the first group each alternative requires, together (every match goes through
+    one alternative, so it contains one of them); None when an alternative requires none."""
+    found: set[str] = set()
+    for branch in branches:
+        groups: list[frozenset[str]] = []
+        _collect_required(list(branch), groups)
+        groups = [group for group in groups if group and "" not in group]
+        if not groups:
+            return None
+        found |= groups[0]
+    return frozenset(found)
 
 
 def required_literals(pattern: re.Pattern[str]) -> list[frozenset[str]]:

@@ -15,6 +15,7 @@ from heed.screening.engine.anchors import (
     anchored_matches,
     boundary_matches,
     pattern_matches,
+    required_literals,
 )
 from heed.screening.engine.evaluation import DATA_DIR, load_labelled
 from heed.screening.engine.lexicon import Lexicon, load_lexicon
@@ -214,3 +215,56 @@ def test_long_call_findings_equal_the_plain_search(
     anchored = screener.screen(text, channel="call")
     monkeypatch.setattr(anchors, "ANCHORED_MIN_LENGTH", 10**9)
     assert screener.screen(text, channel="call") == anchored
+
+
+def test_alternatives_that_are_not_plain_strings_give_a_group() -> None:
+    """Each alternative's first required group, together: a pattern of such alternatives no
+    longer runs on every text."""
+    pattern = re.compile(r"(泼.{0,2}油漆|砸.{0,2}玻璃|放把火)")
+    assert required_literals(pattern) == [frozenset({"泼", "砸", "放把火"})]
+    assert required_literals(re.compile(r"(一家一家(找|打)下去|挨家挨户(找|打))")) == [
+        frozenset({"一家一家", "挨家挨户"})
+    ]
+    # An alternative that requires nothing leaves the group out.
+    assert required_literals(re.compile(r"(a.b|c?)d")) == [frozenset({"d"})]
+    assert required_literals(re.compile(r"(a.b|.c)")) == [frozenset({"a", "c"})]
+    assert required_literals(re.compile(r"(a.b|.?)")) == []
+
+
+def test_lexicon_has_no_pattern_that_runs_on_every_text(lexicon: Lexicon) -> None:
+    assert lexicon.unfiltered == {"zh": (), "en": ()}
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "span"),
+    [
+        ("再不还钱就去你家泼点油漆", "P1", (8, 12)),
+        ("我们会挨家挨户问下去", "P2", (3, 8)),
+        ("Pay up or we will be back, keyed cars next", "P1", (27, 37)),
+    ],
+)
+def test_patterns_of_mixed_alternatives_still_find_threats(
+    lexicon: Lexicon, text: str, category: str, span: tuple[int, int]
+) -> None:
+    result = Screener(lexicon).screen(text)
+    assert result.verdict != PASS
+    assert any(
+        finding.category == category
+        and (finding.start, finding.end) == span
+        and finding.rule.startswith("pattern:")
+        for finding in result.findings
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "油漆工明天来刷墙，玻璃也换好了",
+        "Please send your payslips so we can set up a plan.",
+        "我们会逐户核对地址，请您放心",
+    ],
+)
+def test_lawful_look_alikes_of_mixed_alternatives_pass(lexicon: Lexicon, text: str) -> None:
+    result = Screener(lexicon).screen(text)
+    assert result.verdict == PASS
+    assert result.findings == ()
