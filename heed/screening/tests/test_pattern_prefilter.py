@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from heed.screening.engine.anchors import (
     ANCHORED_MIN_ANCHORS,
@@ -268,3 +270,54 @@ def test_lawful_look_alikes_of_mixed_alternatives_pass(lexicon: Lexicon, text: s
     result = Screener(lexicon).screen(text)
     assert result.verdict == PASS
     assert result.findings == ()
+
+
+_IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# The readings' triggers as they were written before their first letter was taken out of the
+# look-behinds (the reference).
+_TONED_RUN_REFERENCE = re.compile(
+    f"(?<=[{_IDEOGRAPHS}])(?:[a-z]+[1-5](?![0-9]))+[a-z]*"
+    f"|(?<![a-z0-9])(?:[a-z]+[1-5])+(?=[{_IDEOGRAPHS}])"
+)
+_LATIN_RUN_REFERENCE = re.compile(f"(?<=[{_IDEOGRAPHS}])[a-z]+|(?<![a-z])[a-z]+(?=[{_IDEOGRAPHS}])")
+
+
+@given(st.text(alphabet="abgnr0125警察老赖 A", max_size=16))
+def test_reading_triggers_match_as_their_reference(text: str) -> None:
+    from heed.screening.engine.readings import _LATIN_BY_IDEOGRAPH_RUN, _TONED_RUN
+
+    for reference, pattern in (
+        (_TONED_RUN_REFERENCE, _TONED_RUN),
+        (_LATIN_RUN_REFERENCE, _LATIN_BY_IDEOGRAPH_RUN),
+    ):
+        expected = [(match.span(), match.group()) for match in reference.finditer(text)]
+        assert [(match.span(), match.group()) for match in pattern.finditer(text)] == expected
+
+
+def test_reading_triggers_match_as_their_reference_on_the_labelled_views() -> None:
+    from heed.screening.engine.readings import _LATIN_BY_IDEOGRAPH_RUN, _TONED_RUN
+
+    texts = readable_texts()
+    found = 0
+    for text in [*texts, *transcripts(texts), "找你家ren", "警cha2上门", "lao3lai4你"]:
+        view = build_views(text).cjk.text
+        for reference, pattern in (
+            (_TONED_RUN_REFERENCE, _TONED_RUN),
+            (_LATIN_RUN_REFERENCE, _LATIN_BY_IDEOGRAPH_RUN),
+        ):
+            expected = [match.span() for match in reference.finditer(view)]
+            assert [match.span() for match in pattern.finditer(view)] == expected
+            found += len(expected)
+    assert found > 10
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [("再不还钱就让警cha2上门", (6, 13)), ("再不还钱就找你家ren", (5, 11))],
+)
+def test_pinyin_disguises_are_still_read(
+    lexicon: Lexicon, text: str, span: tuple[int, int]
+) -> None:
+    result = Screener(lexicon).screen(text)
+    assert result.verdict != PASS
+    assert any((finding.start, finding.end) == span for finding in result.findings)
