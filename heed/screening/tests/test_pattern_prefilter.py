@@ -321,3 +321,24 @@ def test_pinyin_disguises_are_still_read(
     result = Screener(lexicon).screen(text)
     assert result.verdict != PASS
     assert any((finding.start, finding.end) == span for finding in result.findings)
+
+
+def test_classifier_units_ask_once_whether_a_sentence_says_enough() -> None:
+    from heed.screening.engine.screener import _enough_to_classify, sentence_spans
+    from heed.screening.engine.units import FRAGMENTS, SENTENCE, classifier_units
+
+    asked: list[tuple[int, int]] = []
+
+    def enough(text: str, start: int, end: int) -> bool:
+        asked.append((start, end))
+        return _enough_to_classify(text, start, end)
+
+    text = "Pay. Or. Your. Boss. Sees. Your. ID. We will call you again tomorrow morning."
+    sentences = sentence_spans(text)
+    units = list(classifier_units(text, sentences, enough))
+    assert [(unit.kind, unit.written) for unit in units] == [
+        (SENTENCE, "We will call you again tomorrow morning."),
+        (FRAGMENTS, "Pay. Or. Your. Boss. Sees. Your. ID."),
+    ]
+    # Each sentence once, then the run of short ones as a whole.
+    assert asked == [*sentences, (0, len("Pay. Or. Your. Boss. Sees. Your. ID."))]
