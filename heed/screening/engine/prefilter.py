@@ -53,20 +53,20 @@ def build_index(lexicon: Lexicon) -> PatternIndex:
         for key in automaton.keys() if len(automaton) else ():
             for group in automaton.get(key):
                 strings.setdefault(group, []).append(key)
-    for singles in lexicon.prefilter_characters.values():
-        for character, groups in singles.items():
-            for group in groups:
+    for table in lexicon.prefilter_characters.values():
+        for character, ids in table.items():
+            for group in ids:
                 characters.setdefault(group, set()).add(character)
     by_group: dict[str, dict[int, list[int]]] = {}
     by_character: dict[str, dict[str, list[int]]] = {}
     required: dict[int, frozenset[int]] = {}
     with_characters: dict[int, tuple[tuple[int, frozenset[str]], ...]] = {}
-    for number, groups in enumerate(lexicon.pattern_groups):
-        if not groups:
+    for number, pattern_groups in enumerate(lexicon.pattern_groups):
+        if not pattern_groups:
             continue  # runs on every text (``Lexicon.unfiltered``)
         language = lexicon.patterns[number][1].language
         ordered = sorted(
-            sorted(groups),
+            sorted(pattern_groups),
             key=lambda group: _key_order(
                 strings.get(group, []), frozenset(characters.get(group, ()))
             ),
@@ -75,12 +75,12 @@ def build_index(lexicon: Lexicon) -> PatternIndex:
         by_group.setdefault(language, {}).setdefault(key, []).append(number)
         for character in characters.get(key, ()):
             by_character.setdefault(language, {}).setdefault(character, []).append(number)
-        required[number] = frozenset(group for group in groups if group not in characters)
-        singles = [
+        required[number] = frozenset(group for group in pattern_groups if group not in characters)
+        lettered = [
             (group, frozenset(characters[group])) for group in ordered if group in characters
         ]
-        if singles:
-            with_characters[number] = tuple(singles)
+        if lettered:
+            with_characters[number] = tuple(lettered)
     return PatternIndex(
         {language: _frozen(found) for language, found in by_group.items()},
         {language: frozenset(found) for language, found in by_group.items()},
