@@ -10,7 +10,7 @@ anchors (it always runs).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 try:  # Python 3.11+: the parser module is private but stable
@@ -121,6 +121,10 @@ def _collect_required(items: list[Any], groups: list[frozenset[str]]) -> None:
             alternatives = [_literal_string(list(branch)) for branch in argument[1]]
             if all(alternative for alternative in alternatives):
                 groups.append(frozenset(a for a in alternatives if a))
+            else:
+                group = _branch_group(argument[1])
+                if group is not None:
+                    groups.append(group)
         elif operation in (_MAX_REPEAT, _MIN_REPEAT, _POSSESSIVE_REPEAT):
             low, _high, pattern = argument
             if low >= 1:
@@ -128,6 +132,21 @@ def _collect_required(items: list[Any], groups: list[frozenset[str]]) -> None:
         # Anything else (any character, classes, assertions, optional parts) requires no
         # particular string.
     flush()
+
+
+def _branch_group(branches: list[Any]) -> frozenset[str] | None:
+    """For alternatives that are not all plain strings (「泼.{0,2}油漆|砸.{0,2}玻璃」): the
+    strings of the first group each alternative requires, together (every match goes through
+    one alternative, so it contains one of them); None when an alternative requires none."""
+    found: set[str] = set()
+    for branch in branches:
+        groups: list[frozenset[str]] = []
+        _collect_required(list(branch), groups)
+        groups = [group for group in groups if group and "" not in group]
+        if not groups:
+            return None
+        found |= groups[0]
+    return frozenset(found)
 
 
 def required_literals(pattern: re.Pattern[str]) -> list[frozenset[str]]:
@@ -192,3 +211,64 @@ def boundary_matches(rest: re.Pattern[str], text: str) -> Iterator[re.Match[str]
             position = match.end()  # never empty: the minimum width is above zero
         else:
             position = start + 1
+
+
+# A pattern whose matches start with one of several strings (``(let|tell|show) …``) gives the
+# regular-expression engine no literal to search for: it tries the whole pattern wherever one
+# of their first characters stands. In a long text it is cheaper to find the strings themselves
+# (``str.find``, in C) and try the pattern only there.
+ANCHORED_MIN_ANCHORS = 3
+ANCHORED_MIN_LENGTH = 1000
+# More occurrences than one in this many characters: the engine's own search is as cheap.
+_ANCHOR_SPACING = 32
+
+
+def anchored_matches(
+    pattern: re.Pattern[str], anchors: frozenset[str], text: str
+) -> list[re.Match[str]] | None:
+    """The matches ``pattern.finditer(text)`` yields, for a pattern every match of which starts
+    with one of ``anchors`` (:func:`pattern_anchors`): the pattern is tried at each place one
+    of them starts, in order, and the search goes on from a match's end, as ``finditer`` does
+    (a match is never empty: the anchors are not). None when the anchors occur too often."""
+    limit = len(text) // _ANCHOR_SPACING
+    starts: set[int] = set()
+    for anchor in anchors:
+        position = text.find(anchor)
+        while position >= 0:
+            starts.add(position)
+            if len(starts) > limit:
+                return None
+            position = text.find(anchor, position + 1)
+    matches: list[re.Match[str]] = []
+    end = 0
+    for start in sorted(starts):
+        if start < end:
+            continue
+        match = pattern.match(text, start)
+        if match is not None:
+            matches.append(match)
+            end = match.end()
+    return matches
+
+
+def pattern_matches(
+    pattern: re.Pattern[str],
+    boundary_free: re.Pattern[str] | None,
+    anchors: frozenset[str] | None,
+    text: str,
+) -> Iterable[re.Match[str]]:
+    """``pattern.finditer(text)``'s matches, found the cheapest known way: from the anchors'
+    places in a long text when there are several anchors (:func:`anchored_matches`), else
+    without the leading ``\\b`` when ``boundary_free`` is given (:func:`boundary_matches`),
+    else by ``finditer``."""
+    if (
+        anchors is not None
+        and len(anchors) >= ANCHORED_MIN_ANCHORS
+        and len(text) >= ANCHORED_MIN_LENGTH
+    ):
+        found = anchored_matches(pattern, anchors, text)
+        if found is not None:
+            return found
+    return (
+        pattern.finditer(text) if boundary_free is None else boundary_matches(boundary_free, text)
+    )

@@ -82,14 +82,19 @@ _IDEOGRAPHS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # The trigger of the pinyin and initials readings, on the CJK view (which has no spaces).
 _LATIN_BY_IDEOGRAPH = re.compile(f"[{_IDEOGRAPHS}][a-z]|[a-z][{_IDEOGRAPHS}]")
 # Latin letters with tone digits next to an ideograph (「cha2」, 「lao3lai4」), and in such a run a
-# tone digit (after a syllable's last letter).
+# tone digit (after a syllable's last letter). Written as
+# ``(?<=[ideograph])(?:[a-z]+[1-5](?![0-9]))+[a-z]*|(?<![a-z0-9])(?:[a-z]+[1-5])+(?=[ideograph])``
+# with the first letter taken before the look-behinds (which then look one character further
+# back): a pattern that starts with a character set lets the regular-expression engine skip to
+# the letters instead of trying the look-behinds at every position of a long text.
 _TONED_RUN = re.compile(
-    f"(?<=[{_IDEOGRAPHS}])(?:[a-z]+[1-5](?![0-9]))+[a-z]*"
-    f"|(?<![a-z0-9])(?:[a-z]+[1-5])+(?=[{_IDEOGRAPHS}])"
+    f"[a-z](?:(?<=[{_IDEOGRAPHS}].)[a-z]*[1-5](?![0-9])(?:[a-z]+[1-5](?![0-9]))*[a-z]*"
+    f"|(?<![a-z0-9].)[a-z]*[1-5](?:[a-z]+[1-5])*(?=[{_IDEOGRAPHS}]))"
 )
 _TONE_DIGIT = re.compile(r"(?<=[aeiouvngr])[1-5]")
+# ``(?<=[ideograph])[a-z]+|(?<![a-z])[a-z]+(?=[ideograph])``, written as ``_TONED_RUN`` is.
 _LATIN_BY_IDEOGRAPH_RUN = re.compile(
-    f"(?<=[{_IDEOGRAPHS}])[a-z]+|(?<![a-z])[a-z]+(?=[{_IDEOGRAPHS}])"
+    f"[a-z](?:(?<=[{_IDEOGRAPHS}].)[a-z]*|(?<![a-z].)[a-z]*(?=[{_IDEOGRAPHS}]))"
 )
 # Punctuation a homophone may not be read across.
 _STOP = re.compile(r"[，。！？；、,.!?;:：\n]")

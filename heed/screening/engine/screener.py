@@ -16,11 +16,11 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import accumulate, compress
+from itertools import accumulate, chain, compress
 from operator import itemgetter
 from typing import Any, Protocol
 
-from heed.screening.engine.anchors import boundary_matches
+from heed.screening.engine.anchors import pattern_matches
 from heed.screening.engine.classifier_gates import BLOCK_SCORE as CLASSIFIER_BLOCK_SCORE
 from heed.screening.engine.classifier_gates import classifier_gate
 from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon
@@ -34,6 +34,7 @@ from heed.screening.engine.normalize import (
     is_cjk,
     simplified,
 )
+from heed.screening.engine.prefilter import runnable_patterns
 from heed.screening.engine.readings import Reading, is_disguise, pinyin_readings, vocabulary
 from heed.screening.engine.scope import (
     SENTENCE_KINDS,
@@ -564,29 +565,14 @@ class Screener:
                     hits.append(_Hit(compiled.entry, start, end, "lex", compiled.entry.confidence))
         hits.extend(self._pinyin_hits(views))
         # Only the patterns that can match run: each of the literal groups a pattern's matches
-        # must contain (its anchors first) has a string in the view (found in the pass above,
-        # one-character strings by set intersection). A view with nothing but spaces yields no
-        # hit (empty and all-space matches are dropped below).
+        # must contain has a string in the views (found in the pass above, one-character
+        # strings among the views' characters: see ``prefilter``). A view with nothing but
+        # spaces yields no hit (empty and all-space matches are dropped below).
         runnable: set[int] = set()
-        for language, view in (
-            *(("zh", cjk) for cjk in readings["zh"]),
-            *(("en", latin) for latin in readings["en"]),
-        ):
-            if not view.text.strip():
-                continue
-            runnable.update(lexicon.unfiltered.get(language, ()))
-            found = present[language]
-            characters = lexicon.prefilter_characters.get(language, {})
-            for character in characters.keys() & set(view.text):
-                found.update(characters[character])
-            first_groups = lexicon.first_groups
-            pattern_groups = lexicon.pattern_groups
-            # A pattern is looked at once, by its first group (a set intersection picks those
-            # out of the many groups found).
-            for group in lexicon.first_group_ids.intersection(found):
-                number = first_groups[group]
-                if pattern_groups[number] <= found:
-                    runnable.add(number)
+        for language in ("zh", "en"):
+            texts = [view.text for view in readings[language] if view.text.strip()]
+            if texts:
+                runnable.update(runnable_patterns(lexicon, language, present[language], texts))
         for number in sorted(runnable):
             entry = lexicon.patterns[number][1]
             for view in readings["zh" if entry.language == "zh" else "en"]:
@@ -597,8 +583,8 @@ class Screener:
         lexicon = self.lexicon
         pattern, entry = lexicon.patterns[number]
         text = view.text
-        rest = lexicon.boundary_free[number]
-        matches = pattern.finditer(text) if rest is None else boundary_matches(rest, text)
+        rest, anchors = lexicon.boundary_free[number], lexicon.pattern_anchors[number]
+        matches = pattern_matches(pattern, rest, anchors, text)
         hits: list[_Hit] = []
         for match in matches:
             begin, finish = match.start(), match.end()
@@ -877,8 +863,7 @@ def _add_prefilter_ids(found: set[int], matches: list[tuple[int, Any]]) -> None:
     """Add the prefilter group ids of a scan's matches ``(end, (phrases, ids))`` to ``found``:
     the distinct id tuples gathered without a Python step per match (most matches are
     prefilter strings)."""
-    for ids in set(map(_IDS, map(_VALUE, matches))):
-        found.update(ids)
+    found.update(chain.from_iterable(set(map(_IDS, map(_VALUE, matches)))))
 
 
 def _phrase_matches(matches: list[tuple[int, Any]]) -> Any:

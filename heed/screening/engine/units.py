@@ -146,14 +146,15 @@ def fragment_piece(text: str, sentences: Sequence[tuple[int, int]]) -> str:
 
 
 def _short_runs(
-    text: str, sentences: Sequence[tuple[int, int]], enough: Callable[[str, int, int], bool]
+    text: str, sentences: Sequence[tuple[int, int]], says_enough: Sequence[bool]
 ) -> list[list[tuple[int, int]]]:
     """Runs of adjacent sentences (nothing but white space between them) that each say too
-    little to judge, of at least ``FRAGMENT_RUN_MIN_SENTENCES``."""
+    little to judge (``says_enough``: per sentence), of at least
+    ``FRAGMENT_RUN_MIN_SENTENCES``."""
     runs: list[list[tuple[int, int]]] = []
     previous_end: int | None = None
-    for start, end in sentences:
-        if enough(text, start, end):
+    for (start, end), enough in zip(sentences, says_enough, strict=True):
+        if enough:
             previous_end = None
             continue
         if previous_end is None or text[previous_end:start].strip():
@@ -170,8 +171,9 @@ def classifier_units(
     (in order): each sentence that says ``enough``, the clause windows of a long one (in the
     sentence's group), and each run of very short sentences that together say enough."""
     group = 0
-    for start, end in sentences:
-        if not enough(text, start, end):
+    says_enough = [enough(text, start, end) for start, end in sentences]
+    for (start, end), judged in zip(sentences, says_enough, strict=True):
+        if not judged:
             continue
         piece = text[start:end]
         yield Unit(start, end, piece, SENTENCE, group, piece)
@@ -179,7 +181,7 @@ def classifier_units(
             piece = text[low:high]
             yield Unit(low, high, piece, CLAUSE, group, piece)
         group += 1
-    for run in _short_runs(text, sentences, enough):
+    for run in _short_runs(text, sentences, says_enough):
         low, high = run[0][0], run[-1][1]
         if enough(text, low, high):
             yield Unit(low, high, fragment_piece(text, run), FRAGMENTS, group, text[low:high])
