@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +20,8 @@ from heed.audit.services import record
 from heed.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from heed.screening import letters, lexicon_checks, lexicon_entries, outgoing, selectors
 from heed.screening.adapters import Outbound, adapter_get
+from heed.screening.engine import conversation
+from heed.screening.engine.conversation import Conversation, Earlier
 from heed.screening.engine.lexicon import (
     CATEGORY_CODES,
     LANGUAGES,
@@ -63,6 +64,56 @@ def screen_text(
 ) -> Result:
     """Screen ``text``; with ``account_id`` the gated categories are decided from that account's
     facts (looked up within the actor's scope: the same 404 for missing and not yours)."""
+    _check_screenable(text, language=language, channel=channel)
+    facts = None
+    if account_id not in (None, ""):
+        facts = selectors.account_facts(_account_in_scope(actor, account_id))
+    return selectors.screener_get().screen(
+        text, language=language or None, channel=channel or None, facts=facts
+    )
+
+
+def draft_screen(
+    *,
+    actor: Any,
+    text: str,
+    account_id: Any,
+    contact_point_id: Any = None,
+    channel: str | None = None,
+) -> Conversation:
+    """Screen a free text typed in an account's compose box as sending it will decide: on the
+    account's facts (looked up within the actor's scope) and, once the contact point and the
+    channel are chosen, run on after the messages just sent there (the conversation window of
+    :func:`_conversation`). Each finding says which earlier messages it arises with."""
+    _check_screenable(text, language=None, channel=channel)
+    account = _account_in_scope(actor, account_id)
+    facts = selectors.account_facts(account)
+    result = selectors.screener_get().screen(text, channel=channel or None, facts=facts)
+    if (
+        result.verdict != "pass"
+        or not channel
+        or channel not in outgoing.TEMPLATE_CHANNELS
+        or not str(contact_point_id or "").isdigit()
+    ):
+        return conversation.alone(result)
+    from heed.portfolio.selectors import debtor_contact_points
+
+    # Only a contact point of this account's debtor, and only this account's messages to it.
+    point = debtor_contact_points(account.debtor).filter(pk=int(str(contact_point_id))).first()
+    if point is None:
+        return conversation.alone(result)
+    return _conversation(
+        result,
+        text,
+        account=account,
+        contact_point=point,
+        channel=channel,
+        language=None,
+        facts=facts,
+    )
+
+
+def _check_screenable(text: str, *, language: str | None, channel: str | None) -> None:
     errors: dict[str, list[str]] = {}
     if not text.strip():
         # As the web form: an empty or blank text is not "pass", it is missing.
@@ -77,22 +128,19 @@ def screen_text(
         raise ApplicationError(
             _("The text cannot be screened."), "invalid", fields=errors, status=422
         )
-    facts = None
-    if account_id not in (None, ""):
-        from heed.portfolio.selectors import account_get_for_user
 
-        try:
-            account = account_get_for_user(actor, account_id)
-        except NotFound:
-            # The same answer for "does not exist" and "not yours", on the field it came from.
-            message = _("No such account in your scope.")
-            raise ApplicationError(
-                message, "not_found", fields={"account": [message]}, status=404
-            ) from None
-        facts = selectors.account_facts(account)
-    return selectors.screener_get().screen(
-        text, language=language or None, channel=channel or None, facts=facts
-    )
+
+def _account_in_scope(actor: Any, account_id: Any) -> Any:
+    from heed.portfolio.selectors import account_get_for_user
+
+    try:
+        return account_get_for_user(actor, account_id)
+    except NotFound:
+        # The same answer for "does not exist" and "not yours", on the field it came from.
+        message = _("No such account in your scope.")
+        raise ApplicationError(
+            message, "not_found", fields={"account": [message]}, status=404
+        ) from None
 
 
 def _pattern_errors(pattern: str, language: str) -> list[str]:
@@ -1039,7 +1087,8 @@ def _checked_message(
         screened, language=language, channel=channel, facts=facts
     )
     if result.verdict == "pass" and contact_point is not None:
-        result = _with_conversation(
+        _conversation_lock(contact_point)
+        result = _conversation(
             result,
             screened,
             account=account,
@@ -1047,7 +1096,7 @@ def _checked_message(
             channel=channel,
             language=language,
             facts=facts,
-        )
+        ).result
     message = OutgoingMessage(
         account=account,
         contact_point=contact_point,
@@ -1105,7 +1154,7 @@ CONVERSATION_WINDOW_MINUTES = 30
 CONVERSATION_MESSAGES = 2
 
 
-def _with_conversation(
+def _conversation(
     result: Result,
     text: str,
     *,
@@ -1114,10 +1163,11 @@ def _with_conversation(
     channel: str,
     language: str | None,
     facts: Any,
-) -> Result:
+) -> Conversation:
     """``result`` (the message alone passed) with what screening the message after the last
-    ones sent in the window finds in it: the findings that reach into this message, with their
-    spans cut to it and ``|conversation`` added to the rule."""
+    ones sent on this account to ``contact_point`` on ``channel`` in the window finds in it
+    (:func:`heed.screening.engine.conversation.with_conversation`). Sending and the compose
+    box's live screening both ask this."""
     since = timezone.now() - timedelta(minutes=CONVERSATION_WINDOW_MINUTES)
     earlier = list(
         OutgoingMessage.objects.filter(
@@ -1128,33 +1178,37 @@ def _with_conversation(
             created_at__gte=since,
         )
         .order_by("-created_at", "-pk")
-        .values_list("subject", "body")[:CONVERSATION_MESSAGES]
+        .values_list("subject", "body", "created_at")[:CONVERSATION_MESSAGES]
     )
-    if not earlier:
-        return result
-    # Joined as the debtor reads them: one text running on (a sentence may be split between two).
-    before = "".join(
-        f"{subject}\n{body} " if subject else f"{body} " for subject, body in reversed(earlier)
+    screener = selectors.screener_get()
+    return conversation.with_conversation(
+        result,
+        text,
+        [
+            Earlier(f"{subject}\n{body}" if subject else body, created_at)
+            for subject, body, created_at in reversed(earlier)
+        ],
+        lambda joined: screener.screen(joined, language=language, channel=channel, facts=facts),
     )
-    joined = selectors.screener_get().screen(
-        before + text, language=language, channel=channel, facts=facts
+
+
+def _conversation_lock(contact_point: Any) -> None:
+    """Sends to one contact point wait here for each other until the one before commits, so
+    each is screened with the one before it: two sent at the same instant would otherwise each
+    be screened before the other is stored as sent. Taken in the send's transaction just before
+    the conversation is looked up (a message that screening stops alone needs none).
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: storing a row that refers to the contact point
+    (a reply, a contact attempt, a message screening stopped) does not wait for it. SQLite has
+    no row locks: it runs writing transactions one at a time (``transaction_mode`` IMMEDIATE)
+    anyway."""
+    from heed.portfolio.models import ContactPoint
+
+    list(
+        ContactPoint.objects.select_for_update(no_key=True)
+        .filter(pk=contact_point.pk)
+        .values_list("pk", flat=True)
     )
-    offset = len(before)
-    findings = tuple(
-        replace(
-            finding,
-            start=max(finding.start - offset, 0),
-            end=finding.end - offset,
-            match=text[max(finding.start - offset, 0) : finding.end - offset],
-            rule=f"{finding.rule}|conversation",
-        )
-        for finding in joined.findings
-        if finding.end > offset
-    )
-    if not findings:
-        return result
-    verdict = "block" if any(f.decision == "block" for f in findings) else "review"
-    return replace(result, verdict=verdict, findings=findings)
 
 
 def _record_sent(*, actor: Any, message: OutgoingMessage) -> OutgoingMessage:
@@ -1250,13 +1304,19 @@ def message_send(
     ``request_key`` (a form's one-time token, an API ``Idempotency-Key``) makes a repeated
     request — a double click, a reload, a client's retry — return the message the first one
     made instead of sending another: one request, one message, one contact.
+
+    Sends to one contact point run one after the other from the moment the earlier messages are
+    looked up to the commit (:func:`_conversation_lock`), so each is screened with the last ones
+    sent there, even two sent at the same instant.
     """
     key = request_key_checked(request_key)
     if key:
         from heed.portfolio.models import Account
 
-        # Requests with the same key wait for each other here (the account's row lock).
-        Account.objects.select_for_update().filter(pk=account.pk).first()
+        # Requests with the same key wait for each other here (the account's row lock). NO KEY
+        # UPDATE: a send holding its contact point's lock (_conversation_lock) still stores
+        # rows that refer to this account, so it never waits for a send waiting for it.
+        Account.objects.select_for_update(no_key=True).filter(pk=account.pk).first()
         earlier = OutgoingMessage.objects.filter(sent_by=actor, request_key=key).first()
         if earlier is not None:
             if earlier.account_id != account.pk:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,8 +15,9 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from heed.core.errors import ApplicationError
@@ -146,17 +148,40 @@ def _page(request: HttpRequest, items: Any, per_page: int) -> Page[Any]:
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def _result_context(text: str, result: Result) -> dict[str, Any]:
+def _result_context(
+    text: str, result: Result, *, arises_with: tuple[tuple[datetime, ...], ...] = ()
+) -> dict[str, Any]:
+    """``arises_with``: per finding, the times of the earlier messages it arises with (the
+    conversation window; see services.draft_screen)."""
     return {
         "result": result,
         "verdict_label": VERDICT_LABELS[result.verdict],
         "segments": highlighted_segments(text, result.findings),
         "findings": [
-            {"finding": f, "label": CATEGORY_LABELS.get(f.category, f.category)}
-            for f in result.findings
+            {
+                "finding": f,
+                "label": CATEGORY_LABELS.get(f.category, f.category),
+                "note": _conversation_note(arises_with[i] if i < len(arises_with) else ()),
+            }
+            for i, f in enumerate(result.findings)
         ],
         "suppressed": _suppressed_items(result),
     }
+
+
+def _conversation_note(times: tuple[datetime, ...]) -> str:
+    """Why a finding the draft alone does not have is there: it arises read on after the
+    messages sent at these times (shown as the page's message list shows them)."""
+    if not times:
+        return ""
+    shown = ", ".join(formats.time_format(timezone.localtime(t), "H:i") for t in times)
+    return ngettext(
+        "Arises read on after the message sent at %(times)s to this contact point on this "
+        "channel: sending screens them together.",
+        "Arises read on after the messages sent at %(times)s to this contact point on this "
+        "channel: sending screens them together.",
+        len(times),
+    ) % {"times": shown}
 
 
 def _errors_above(form: forms.Form, names: tuple[str, ...]) -> None:
@@ -340,24 +365,27 @@ class VersionForm(forms.Form):
 def live(request: HttpRequest) -> HttpResponse:
     """HTMX: screen what is being typed (``body`` or ``text``) and show the findings. From an
     account's compose box (``account``, and the free text's ``channel``) the gated statements
-    are decided on that account's facts, as sending will decide them."""
+    are decided on that account's facts, and once the ``contact_point`` is chosen the draft is
+    screened run on after the messages just sent there, as sending will decide it."""
     text = (request.POST.get("body") or request.POST.get("text") or "")[: services.MAX_TEXT_LENGTH]
     if not text.strip():
         return HttpResponse("")
     account = request.POST.get("account") or None
     if account is None:
-        result = selectors.screener_get().screen(text)
+        context = _result_context(text, selectors.screener_get().screen(text))
     else:
         try:
-            result = services.screen_text(
+            screened = services.draft_screen(
                 actor=request.user,
                 text=text,
-                channel=request.POST.get("channel") or None,
                 account_id=account,
+                contact_point_id=request.POST.get("contact_point") or None,
+                channel=request.POST.get("channel") or None,
             )
         except ApplicationError:
             return HttpResponse("")
-    return render(request, "screening/_result.html", _result_context(text, result))
+        context = _result_context(text, screened.result, arises_with=screened.arises_with)
+    return render(request, "screening/_result.html", context)
 
 
 @permission_required("compliance.view")

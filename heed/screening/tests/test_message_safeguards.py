@@ -539,7 +539,7 @@ def test_the_send_page_says_what_to_do_when_there_is_no_contact_point(
     assert 'id="no-contact-points"' in page
     assert "A data manager can add one" in page
     # Live screening also runs on pasted text, not only on key presses.
-    assert 'hx-trigger="input changed delay:500ms"' in page
+    assert 'hx-trigger="input changed delay:500ms,' in page
 
 
 def test_an_out_of_date_draft_offers_no_approve_button(
