@@ -287,10 +287,11 @@ def test_a_retirement_preview_shows_what_it_would_let_through(officers: tuple[An
     passed = [m.text for m in impact.newly_passed]
     assert impact.passed_count == len(passed) >= 10
     assert {"你这种老赖，活该一辈子穷。", "你就是個老賴！", "你个老lai，赶紧还钱"} <= set(passed)
-    assert [m.text for m in impact.newly_cleared_lawful] == [
+    assert {m.text for m in impact.newly_cleared_lawful} == {
         "您说您以前被别的平台的人骂过“老赖”？太不应该了。我们这边绝不会这样称呼任何客户，"
-        "如果遇到请直接投诉。"
-    ]
+        "如果遇到请直接投诉。",
+        "培训提醒：严禁称呼客户为“老赖”。",  # training_v22: a training note that forbids it
+    }
 
 
 def test_a_preview_is_stored_per_lexicon_state_and_read_back_the_second_time(
