@@ -267,7 +267,9 @@ def summed_counts(rows: Any, columns: Any, n_rows: int, n_columns: int) -> tuple
     import numpy as np
 
     bits = max(n_columns - 1, 1).bit_length()
-    keys = rows.astype(np.int64) << bits
+    # 32-bit keys when they fit (a batch of sentences: they sort in half the time).
+    wide = max(n_rows - 1, 1).bit_length() + bits > 31
+    keys = rows.astype(np.int64 if wide else np.int32) << bits
     keys |= columns
     keys.sort()
     if not len(keys):
@@ -280,7 +282,7 @@ def summed_counts(rows: Any, columns: Any, n_rows: int, n_columns: int) -> tuple
     counts = np.diff(firsts, append=len(keys)).astype(np.float64)
     distinct = keys[firsts]
     summed_rows = (distinct >> bits).astype(np.intp)
-    summed_columns = (distinct & ((1 << bits) - 1)).astype(np.intp)
+    summed_columns = (distinct & keys.dtype.type((1 << bits) - 1)).astype(np.intp)
     return summed_rows, summed_columns, counts
 
 
@@ -325,7 +327,8 @@ class IdTable:
         count = len(self.sorted_ids)
         bits = max(8, (count * 8).bit_length())
         self._shift = np.uint64(64 - bits)
-        table = np.full(1 << bits, -1, dtype=np.int64)
+        # 32-bit entries: half the memory for the random look-ups to miss the cache on.
+        table = np.full(1 << bits, -1, dtype=np.int32)
         if count:
             slots = self._slots(self.sorted_ids)
             table[slots] = np.arange(count, dtype=np.int64)
