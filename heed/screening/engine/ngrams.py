@@ -158,17 +158,18 @@ def char_gram_ids(documents: list[str]) -> tuple[Any, Any] | None:
     if joined is None:
         return None
     codes = _codes(_WHITE_SPACES.sub(" ", joined.lower()))
+    length = len(codes)
     wide = codes.astype(np.int64)
     row_of = np.cumsum(codes == 0)
-    rows: list[Any] = []
-    ids: list[Any] = []
-    for size in (1, 2, 3):
-        starts = _gram_starts(codes, size)
-        value = wide[starts]
-        for shift in range(1, size):
-            value = (value << 21) | wide[starts + shift]
-        rows.append(row_of[starts])
-        ids.append(value)
+    inside = codes != 0
+    # Whole-array slices (no index arrays): position i's 1-, 2- and 3-gram, kept where it lies
+    # inside one document (the positions _gram_starts gives, in the same order).
+    keep2 = inside[:-1] & inside[1:]
+    keep3 = keep2[:-1] & inside[2:]
+    value2 = (wide[:-1] << 21) | wide[1:]
+    value3 = (value2[:-1] << 21) | wide[2:]
+    rows = [row_of[inside], row_of[: length - 1][keep2], row_of[: length - 2][keep3]]
+    ids = [wide[inside], value2[keep2], value3[keep3]]
     return np.concatenate(rows), np.concatenate(ids)
 
 
@@ -260,13 +261,17 @@ def summed_counts(rows: Any, columns: Any, n_rows: int, n_columns: int) -> tuple
     """``(rows, columns, counts)`` with one entry per distinct (row, column), sorted by row, then
     column; ``counts`` (float) how often each occurred.
 
-    One stable sort of the combined keys, then the runs of equal keys (cheaper than building a
-    sparse matrix and summing its duplicates, which sorts twice)."""
+    One sort of the combined keys (row in the high bits, column in the low ones), then the runs
+    of equal keys (cheaper than building a sparse matrix and summing its duplicates, which sorts
+    twice). Equal keys are equal numbers, so the sort need not be stable."""
     import numpy as np
 
-    keys = rows.astype(np.int64) * n_columns
-    keys += columns
-    keys.sort(kind="stable")
+    bits = max(n_columns - 1, 1).bit_length()
+    # 32-bit keys when they fit (a batch of sentences: they sort in half the time).
+    wide = max(n_rows - 1, 1).bit_length() + bits > 31
+    keys = rows.astype(np.int64 if wide else np.int32) << bits
+    keys |= columns
+    keys.sort()
     if not len(keys):
         empty = np.zeros(0, dtype=np.intp)
         return empty, empty.copy(), np.zeros(0, dtype=np.float64)
@@ -276,8 +281,9 @@ def summed_counts(rows: Any, columns: Any, n_rows: int, n_columns: int) -> tuple
     firsts = np.flatnonzero(edges)
     counts = np.diff(firsts, append=len(keys)).astype(np.float64)
     distinct = keys[firsts]
-    summed_rows, summed_columns = np.divmod(distinct, n_columns)
-    return summed_rows.astype(np.intp), summed_columns.astype(np.intp), counts
+    summed_rows = (distinct >> bits).astype(np.intp)
+    summed_columns = (distinct & keys.dtype.type((1 << bits) - 1)).astype(np.intp)
+    return summed_rows, summed_columns, counts
 
 
 def row_products(rows: Any, columns: Any, values: Any, weights: Any, n_rows: int) -> Any:
@@ -321,7 +327,8 @@ class IdTable:
         count = len(self.sorted_ids)
         bits = max(8, (count * 8).bit_length())
         self._shift = np.uint64(64 - bits)
-        table = np.full(1 << bits, -1, dtype=np.int64)
+        # 32-bit entries: half the memory for the random look-ups to miss the cache on.
+        table = np.full(1 << bits, -1, dtype=np.int32)
         if count:
             slots = self._slots(self.sorted_ids)
             table[slots] = np.arange(count, dtype=np.int64)

@@ -872,6 +872,7 @@ def _phrase_matches(matches: list[tuple[int, Any]]) -> Any:
 
 
 _WORD = re.compile(r"[^\W_]+")
+_THREE_WORDS = re.compile(r"[^\W_]+(?:[\W_]+[^\W_]+){2}")
 
 
 def _enough_to_classify(text: str, start: int, end: int) -> bool:
@@ -880,6 +881,8 @@ def _enough_to_classify(text: str, start: int, end: int) -> bool:
     the classifiers' guesses on such fragments were false holds; the lexicon layers still screen
     every fragment."""
     piece = text[start:end]
+    if piece.isascii():  # no ideographs: three words (most sentences; one search)
+        return _THREE_WORDS.search(piece) is not None
     count = ideograph_count(piece)
     if count >= 4:
         return True
