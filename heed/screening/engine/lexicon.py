@@ -333,6 +333,9 @@ class Lexicon:
     # entries, and one search for all of them in the original text (None: there are none).
     symbols: dict[str, dict[str, tuple[Entry, ...]]] = field(init=False, repr=False)
     symbol_search: dict[str, re.Pattern[str]] = field(init=False, repr=False)
+    # Per language: whether every symbol has a character outside ASCII (an ASCII text then
+    # holds none of them, which ``str.isascii`` tells without reading the text).
+    symbols_beyond_ascii: dict[str, bool] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.cjk = ahocorasick.Automaton()
@@ -377,6 +380,10 @@ class Lexicon:
                     for key in sorted(keys, key=len, reverse=True)
                 )
             )
+            for language, keys in self.symbols.items()
+        }
+        self.symbols_beyond_ascii = {
+            language: not any(key.isascii() for key in keys)
             for language, keys in self.symbols.items()
         }
         self.pattern_anchors = [pattern_anchors(pattern) for pattern, _entry in self.patterns]

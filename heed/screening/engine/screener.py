@@ -611,6 +611,8 @@ class Screener:
         return hits
 
     def _symbol_hits(self, text: str, language: str, search: re.Pattern[str]) -> list[_Hit]:
+        if text.isascii() and self.lexicon.symbols_beyond_ascii[language]:
+            return []
         symbols = self.lexicon.symbols[language]
         hits: list[_Hit] = []
         for match in search.finditer(text):
