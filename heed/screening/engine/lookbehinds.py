@@ -31,9 +31,10 @@ class Split:
     rest: re.Pattern[str]
 
 
-def _group_end(source: str, start: int) -> int | None:
-    """The index after the parenthesis that closes the group opened at ``start``; None when
-    the group does not close."""
+def _syntax(source: str, start: int) -> Iterator[tuple[int, str, int]]:
+    """The characters of ``source`` from ``start`` that are regular-expression syntax (not
+    escaped, not in a character class), each with its index and the depth of groups it is in
+    (a group's parentheses at the depth outside it)."""
     depth = 0
     index = start
     in_class = False
@@ -51,13 +52,28 @@ def _group_end(source: str, start: int) -> int | None:
             if source.startswith("]", index + 1):
                 index += 1  # a "]" first in a class is a member
         elif char == "(":
+            yield index, char, depth
             depth += 1
         elif char == ")":
             depth -= 1
-            if depth == 0:
-                return index + 1
+            yield index, char, depth
+        else:
+            yield index, char, depth
         index += 1
+
+
+def _group_end(source: str, start: int) -> int | None:
+    """The index after the parenthesis that closes the group opened at ``start``; None when
+    the group does not close."""
+    for index, char, depth in _syntax(source, start):
+        if char == ")" and depth == 0:
+            return index + 1
     return None
+
+
+def _has_alternatives(source: str) -> bool:
+    """Whether ``source`` is alternatives (``a|b``) at its top level."""
+    return any(char == "|" and depth == 0 for _index, char, depth in _syntax(source, 0))
 
 
 def _assertions_end(source: str) -> int:
@@ -80,8 +96,8 @@ def split_look_behinds(pattern: re.Pattern[str]) -> Split | None:
         return None
     source = pattern.pattern
     end = _assertions_end(source)
-    if not end:
-        return None
+    if not end or _has_alternatives(source[end:]):
+        return None  # the look-behinds of "(?<!x)a|b" are the first alternative's only
     try:
         assertions = re.compile(source[:end], pattern.flags)
         rest = re.compile(source[end:], pattern.flags)

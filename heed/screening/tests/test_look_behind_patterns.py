@@ -33,6 +33,8 @@ TRICKY = [
     (r"(?<!not )(sue|sue you)", "not sue you, sue you, not sue, sue"),
     # A match starts inside a place refused (the search goes on from there, not its end).
     (r"(?<!x)(ab|b)", "xab xabab"),
+    # Alternatives inside a group, "|" escaped and in a class after the look-behinds.
+    (r"(?<!x)(a|b)\|[|]", "xa|| a|| b|| xb||"),
     # Several look-behinds and a \b after them; the rest starts with an alternation.
     (r"(?<!\bor )(?<!\bnor )\b(start|begin) (court|legal) action\b", "or start court action"),
     (r"(?<!\bor )(?<!\bnor )\b(start|begin) (court|legal) action\b", "nor begin legal action"),
@@ -89,6 +91,8 @@ def test_split_keeps_the_look_behinds_and_a_boundary_after_them() -> None:
         r"(?<!x)\b",
         r"(?=a)(?<!x)ab",  # a look-ahead first
         r"(?<!(?:x|y))(?<=(z))a",  # a capturing group inside a look-behind
+        r"(?<!x)a|b",  # the look-behind is the first alternative's only
+        r"(?<!x)\ba|(?<!x)b",
     ],
 )
 def test_patterns_that_cannot_be_split_are_searched_as_they_are(pattern: str) -> None:
