@@ -23,6 +23,7 @@ from heed.screening.engine.anchors import (
     required_literals,
     without_leading_boundary,
 )
+from heed.screening.engine.lookbehinds import Split, split_look_behinds
 from heed.screening.engine.normalize import cjk_view, is_cjk, latin_view, phrase_pinyin
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
@@ -304,6 +305,8 @@ class Lexicon:
     # Per pattern: the pattern without its leading ``\b`` (see anchors.boundary_matches), or
     # None: the pattern is searched as it is.
     boundary_free: list[re.Pattern[str] | None] = field(init=False, repr=False)
+    # Per pattern: its leading look-behinds apart from the rest (see lookbehinds), or None.
+    look_behind_splits: list[Split | None] = field(init=False, repr=False)
     # The prefilter: per pattern, groups of literal strings every match contains one of (see
     # anchors.required_literals), each group an id; per language an automaton of those strings
     # → the ids of the groups they are in. A pattern runs only on a text where each of its
@@ -330,6 +333,9 @@ class Lexicon:
     # entries, and one search for all of them in the original text (None: there are none).
     symbols: dict[str, dict[str, tuple[Entry, ...]]] = field(init=False, repr=False)
     symbol_search: dict[str, re.Pattern[str]] = field(init=False, repr=False)
+    # Per language: whether every symbol has a character outside ASCII (an ASCII text then
+    # holds none of them, which ``str.isascii`` tells without reading the text).
+    symbols_beyond_ascii: dict[str, bool] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.cjk = ahocorasick.Automaton()
@@ -376,8 +382,13 @@ class Lexicon:
             )
             for language, keys in self.symbols.items()
         }
+        self.symbols_beyond_ascii = {
+            language: not any(key.isascii() for key in keys)
+            for language, keys in self.symbols.items()
+        }
         self.pattern_anchors = [pattern_anchors(pattern) for pattern, _entry in self.patterns]
         self.boundary_free = [without_leading_boundary(pattern) for pattern, _ in self.patterns]
+        self.look_behind_splits = [split_look_behinds(pattern) for pattern, _ in self.patterns]
         self.pattern_groups = []
         self.first_groups = {}
         self.prefilter_automata = {}

@@ -24,6 +24,7 @@ from heed.screening.engine.anchors import pattern_matches
 from heed.screening.engine.classifier_gates import BLOCK_SCORE as CLASSIFIER_BLOCK_SCORE
 from heed.screening.engine.classifier_gates import classifier_gate
 from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon
+from heed.screening.engine.lookbehinds import look_behind_matches
 from heed.screening.engine.normalize import (
     View,
     Views,
@@ -584,7 +585,12 @@ class Screener:
         pattern, entry = lexicon.patterns[number]
         text = view.text
         rest, anchors = lexicon.boundary_free[number], lexicon.pattern_anchors[number]
-        matches = pattern_matches(pattern, rest, anchors, text)
+        split = lexicon.look_behind_splits[number]
+        matches = (
+            look_behind_matches(split, text)
+            if split is not None
+            else pattern_matches(pattern, rest, anchors, text)
+        )
         hits: list[_Hit] = []
         for match in matches:
             begin, finish = match.start(), match.end()
@@ -605,6 +611,8 @@ class Screener:
         return hits
 
     def _symbol_hits(self, text: str, language: str, search: re.Pattern[str]) -> list[_Hit]:
+        if text.isascii() and self.lexicon.symbols_beyond_ascii[language]:
+            return []
         symbols = self.lexicon.symbols[language]
         hits: list[_Hit] = []
         for match in search.finditer(text):
