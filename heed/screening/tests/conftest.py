@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from heed.core.roles import Role
+from heed.screening.engine.classifier import ColdClassifier
 from heed.screening.engine.domain import DomainClassifier, train_domain
 from heed.screening.engine.evaluation import training_messages
 from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.screener import Screener
+from heed.screening.selectors import CLASSIFIER_PATH, CLASSIFIER_THRESHOLD, DOMAIN_THRESHOLD
 
 
 @pytest.fixture(scope="session")
@@ -26,6 +28,18 @@ def screener() -> Screener:
 def domain_model() -> DomainClassifier:
     """The in-domain classifier trained on every training set (as shipped), once per run."""
     return train_domain(training_messages())
+
+
+@pytest.fixture(scope="session")
+def every_layer(domain_model: DomainClassifier) -> Screener:
+    """Every layer as shipped: the rules, the COLD classifier and the in-domain classifier."""
+    return Screener(
+        load_lexicon(),
+        classifier=ColdClassifier.load(CLASSIFIER_PATH),
+        classifier_threshold=CLASSIFIER_THRESHOLD,
+        domain=domain_model,
+        domain_threshold=DOMAIN_THRESHOLD,
+    )
 
 
 @pytest.fixture

@@ -13,10 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from heed.screening.engine.classifier import ColdClassifier
-from heed.screening.engine.domain import DomainClassifier
 from heed.screening.engine.evaluation import DATA_DIR, load_labelled
-from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.ngrams import _gram_starts, _joined, char_gram_ids, summed_counts
 from heed.screening.engine.normalize import has_ideograph, ideograph_count
 from heed.screening.engine.screener import (
@@ -35,7 +32,6 @@ from heed.screening.engine.units import (
     clause_windows,
     clauses,
 )
-from heed.screening.selectors import CLASSIFIER_PATH, CLASSIFIER_THRESHOLD, DOMAIN_THRESHOLD
 
 TRICKY = "ab sx 019,，-–—  \t\n.。!？'_你好老赖還錢ＡＢéİßΣ😀\x00"
 
@@ -237,17 +233,6 @@ def test_which_sentences_say_enough(piece: str, enough: bool) -> None:
 
 
 # --- the real engine: verdicts on diluted violations and lawful look-alikes ---------------------
-
-
-@pytest.fixture(scope="module")
-def every_layer(domain_model: DomainClassifier) -> Screener:
-    return Screener(
-        load_lexicon(),
-        classifier=ColdClassifier.load(CLASSIFIER_PATH),
-        classifier_threshold=CLASSIFIER_THRESHOLD,
-        domain=domain_model,
-        domain_threshold=DOMAIN_THRESHOLD,
-    )
 
 
 HELD = [

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from heed.screening.engine.classifier import ColdClassifier
-from heed.screening.engine.domain import DomainClassifier
-from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.screener import (
     PASS,
     REVIEW,
@@ -25,18 +22,6 @@ from heed.screening.engine.units import (
     clauses,
     fragment_piece,
 )
-from heed.screening.selectors import CLASSIFIER_PATH, CLASSIFIER_THRESHOLD, DOMAIN_THRESHOLD
-
-
-@pytest.fixture(scope="module")
-def every_layer(domain_model: DomainClassifier) -> Screener:
-    return Screener(
-        load_lexicon(),
-        classifier=ColdClassifier.load(CLASSIFIER_PATH),
-        classifier_threshold=CLASSIFIER_THRESHOLD,
-        domain=domain_model,
-        domain_threshold=DOMAIN_THRESHOLD,
-    )
 
 
 def _units(text: str) -> list[tuple[str, str]]:

@@ -7,16 +7,10 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
-
 from heed.screening import outgoing
 from heed.screening.demo import APPROVED
-from heed.screening.engine.classifier import ColdClassifier
-from heed.screening.engine.domain import DomainClassifier
 from heed.screening.engine.evaluation import training_messages
-from heed.screening.engine.lexicon import load_lexicon
 from heed.screening.engine.screener import Screener
-from heed.screening.selectors import CLASSIFIER_PATH, CLASSIFIER_THRESHOLD, DOMAIN_THRESHOLD
 
 EN_FIRST = (
     "Anjali",
@@ -48,17 +42,6 @@ EN_FORMS = (
     "Good morning {first} {last}.",
 )
 ZH_FORMS = ("尊敬的{name}：", "{name}您好，", "{name}", "客户姓名：{name}")
-
-
-@pytest.fixture(scope="module")
-def every_layer(domain_model: DomainClassifier) -> Screener:
-    return Screener(
-        load_lexicon(),
-        classifier=ColdClassifier.load(CLASSIFIER_PATH),
-        classifier_threshold=CLASSIFIER_THRESHOLD,
-        domain=domain_model,
-        domain_threshold=DOMAIN_THRESHOLD,
-    )
 
 
 def test_training_files_do_not_hold_the_names_used_here() -> None:
