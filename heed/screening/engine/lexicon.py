@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
@@ -25,6 +25,9 @@ from heed.screening.engine.anchors import (
 )
 from heed.screening.engine.lookbehinds import Split, split_look_behinds
 from heed.screening.engine.normalize import cjk_view, is_cjk, latin_view, phrase_pinyin
+
+if TYPE_CHECKING:
+    from heed.screening.engine.scope import ReaderWish
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "lexicon"
 
@@ -115,7 +118,12 @@ class ExceptionPhrase:
 
 # Context-rule kinds that only shape other rules' reach (scope.py); they clear nothing.
 SCOPE_KINDS = frozenset({"contrast", "except", "concession", "absolute"})
-CONTEXT_KINDS = frozenset({"sentence", "hedge", "text", "negation", "blocker"}) | SCOPE_KINDS
+# The reader's wish ("You wouldn't want your boss to find out", 你也不会想…): words read where
+# they stand around a negation marker, not searched for (scope.ReaderWish); they clear nothing.
+WISH_KINDS = frozenset({"wish", "wish_reader", "wish_reported"})
+CONTEXT_KINDS = (
+    frozenset({"sentence", "hedge", "text", "negation", "blocker"}) | SCOPE_KINDS | WISH_KINDS
+)
 
 
 @dataclass(frozen=True)
@@ -123,7 +131,8 @@ class ContextRule:
     """Markers that make nearby hits lawful: ``sentence`` (anywhere in the same sentence; a
     ``hedge`` likewise, unless an ``absolute`` marker takes it back) or ``negation`` (shortly
     before the hit, same clause); ``contrast``, ``except`` and ``concession`` markers end the
-    others' reach (scope.py)."""
+    others' reach, ``wish``/``wish_reader``/``wish_reported`` words around a negation make it
+    the reader's wish, a veiled threat (scope.py)."""
 
     rule_id: str
     kind: str
@@ -272,6 +281,10 @@ def parse_context(text: str, *, name: str = "context.tsv") -> list[ContextRule]:
         rule_id, kind, categories, language, markers = (c.strip() for c in columns)
         if kind not in CONTEXT_KINDS:
             raise LexiconError(f"{name}:{number}: unknown kind {kind!r}")
+        if kind in WISH_KINDS:
+            problem = _wish_problem(kind, categories, language, markers)
+            if problem:
+                raise LexiconError(f"{name}:{number} ({rule_id}): {problem}")
         codes = frozenset(CATEGORY_CODES) if categories == "*" else frozenset(categories.split(","))
         rules.append(
             ContextRule(
@@ -284,6 +297,25 @@ def parse_context(text: str, *, name: str = "context.tsv") -> list[ContextRule]:
             )
         )
     return rules
+
+
+def _wish_problem(kind: str, categories: str, language: str, markers: str) -> str | None:
+    """Why a row of a reader's-wish kind cannot be read (``None`` when it can): its words are
+    read as written where they stand around a negation, for every category."""
+    if categories != "*":
+        return f"kind {kind!r} applies to every category: write * (not {categories!r})"
+    if language not in LANGUAGES:
+        return f"unknown language {language!r} (use {' or '.join(LANGUAGES)})"
+    words = [m for m in markers.split("|") if m.strip()]
+    if not words:
+        return f"kind {kind!r} needs at least one marker"
+    for marker in words:
+        if "*" in marker:
+            return (
+                f"marker {marker!r}: a {kind} marker is read as written where it stands, "
+                "so * means nothing there (want already reads wanted)"
+            )
+    return None
 
 
 @dataclass
@@ -326,6 +358,8 @@ class Lexicon:
     # Context-rule markers per view ("zh": the CJK view, "en": the Latin view): key → entries
     # (rule index, marker index, key length, characters to drop at the start and at the end).
     marker_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
+    # The ``wish``, ``wish_reader`` and ``wish_reported`` rules, compiled (scope.ReaderWish).
+    reader_wish: ReaderWish = field(init=False, repr=False)
     # Exceptions per view ("zh": the CJK view, "en": the Latin view): normalised key → entries
     # (exception index, key length).
     exception_automata: dict[str, ahocorasick.Automaton] = field(init=False, repr=False)
@@ -446,6 +480,9 @@ class Lexicon:
             plain.make_automaton()
         self.scan_automata["zh_plain"] = plain
         self.marker_automata = _view_automata(self._marker_keys())
+        from heed.screening.engine.scope import ReaderWish  # scope.py imports this module
+
+        self.reader_wish = ReaderWish.of(self.context_rules)
         self.exception_automata = _view_automata(
             (exception.language, key, (number, len(key)))
             for number, exception in enumerate(self.exceptions)
@@ -457,6 +494,8 @@ class Lexicon:
         start and at the end)) of every context-rule marker, in rule order, then marker order;
         an English marker is matched as whole words (spaces around it, one before a prefix*)."""
         for rule_index, rule in enumerate(self.context_rules):
+            if rule.kind in WISH_KINDS:
+                continue  # read around a negation marker (scope.ReaderWish), not searched for
             for marker_index, marker in enumerate(rule.markers):
                 key = normalised_key(marker, rule.language)[0]
                 if not key:

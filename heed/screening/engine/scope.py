@@ -7,7 +7,8 @@ tonight", 「节哀。…他的欠款现在你这个做儿子的必须还」 and
 yours is fraud and you'll be arrested" all passed because a marker stood next to the violation.
 
 The words are data in ``context.tsv`` (kinds ``contrast``, ``except``, ``concession``,
-``absolute``, ``hedge``); this module is the mechanism:
+``absolute``, ``hedge``, ``wish``, ``wish_reader``, ``wish_reported``); this module is the
+mechanism:
 
 - a ``contrast`` marker between a marker and the hit ends the marker's reach (though, yet,
   也就是, 还是);
@@ -24,6 +25,9 @@ The words are data in ``context.tsv`` (kinds ``contrast``, ``except``, ``concess
 - a classifier finding covers its whole sentence, so the sentence outside the marker's clause
   is weighed as the hit's clause is for a phrase: a threat frame, a first-person commitment or a
   demand there that the marker's clause lacks;
+- a ``negation`` marker that frames the reader's wish ("you wouldn't want your boss to find
+  out", 你也不会想…) clears nothing, unless the wish is reported ("I understand you don't
+  want…", 我理解…): ``ReaderWish``;
 - a ``text`` rule ("not a crime") does not clear an arrest stated as the reader's future (you'll
   be arrested, 警察会上门抓人) or one after a contrast in its own sentence.
 """
@@ -32,8 +36,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from heed.screening.engine.lexicon import ContextRule
+from heed.screening.engine.lexicon import WISH_KINDS, ContextRule
 
 # Kinds that clear hits in their sentence (a hedge is taken back by an absolute claim).
 SENTENCE_KINDS = frozenset({"sentence", "hedge"})
@@ -220,6 +225,77 @@ def negation_reaches(
     """Whether a negation at ``…end`` reaches the hit: no exception after it in the sentence
     ("we will not share your records with anyone other than your boss")."""
     return not _excepted(original, markers, end, sentence[1])
+
+
+# How far before a negation its reader (and the words reporting the wish) may start.
+_WISH_WINDOW = 24
+
+
+@dataclass(frozen=True)
+class ReaderWish:
+    """A negation that frames the reader's own wish frames a veiled threat; it negates nothing
+    the collector promises: "You wouldn't want your boss to find out", 你也不会想让你单位领导知道吧.
+    Not when the wish is reported: "I understand you don't want us to call your work", 我理解你
+    不想…, "if you don't want…".
+
+    The words are data in ``context.tsv``, read where they stand (as written, any case; not
+    as whole words), not searched for:
+
+    - ``wish``: right after the negation, spaces between allowed (want, 想; "want" also reads
+      "wanted", "like" also "likely");
+    - ``wish_reader``: right before the negation, ending at it (你, 你也) or, in English,
+      starting a word and followed by spaces (you, "you really"), within 24 characters;
+    - ``wish_reported``: right before the reader (理解你) or, in English, before it with one
+      space (understand you; "understand" also ends "misunderstand"): the wish is reported.
+    """
+
+    after: re.Pattern[str] | None  # the wish words (None: no ``wish`` rule)
+    before: re.Pattern[str] | None  # a reader not reported (None: no ``wish_reader`` rule)
+
+    @classmethod
+    def of(cls, rules: Iterable[ContextRule]) -> ReaderWish:
+        """The guard the ``wish``, ``wish_reader`` and ``wish_reported`` rules make."""
+        words: dict[tuple[str, bool], list[str]] = {}  # (kind, English-like) → markers
+        for rule in rules:
+            if rule.kind in WISH_KINDS:
+                key = (rule.kind, rule.language != "zh")
+                words.setdefault(key, []).extend(m for m in rule.markers if m.split())
+        wishes = [*words.get(("wish", False), ()), *words.get(("wish", True), ())]
+        after = None
+        if wishes:  # any language's wish after any negation, as one pattern
+            after = re.compile(rf"\s*(?:{'|'.join(map(_spaced, wishes))})", re.IGNORECASE)
+        branches = []
+        for spaced in (True, False):
+            readers = words.get(("wish_reader", spaced))
+            if not readers:
+                continue
+            space = " " if spaced else ""
+            reported = "".join(
+                f"(?<!{re.escape(' '.join(m.split()))}{space})"
+                for m in words.get(("wish_reported", spaced), ())
+            )
+            alternatives = "|".join(map(_spaced, readers))
+            if spaced:
+                branches.append(rf"{reported}\b(?:{alternatives})\s+$")
+            else:
+                branches.append(rf"{reported}(?:{alternatives})$")
+        before = re.compile("|".join(branches), re.IGNORECASE) if branches else None
+        return cls(after, before)
+
+    def frames(self, original: str, start: int, end: int) -> bool:
+        """Whether the negation at ``[start, end)`` frames the reader's wish ("you wouldn't
+        want", 你不会想)."""
+        return bool(
+            self.after is not None
+            and self.before is not None
+            and self.after.match(original, end)
+            and self.before.search(original, max(0, start - _WISH_WINDOW), start)
+        )
+
+
+def _spaced(marker: str) -> str:
+    """A marker's words as a pattern, any spaces between them."""
+    return r"\s+".join(re.escape(word) for word in marker.split())
 
 
 # A label applied to the debtor later in the sentence ("…words like deadbeat, which is a shame

@@ -39,6 +39,7 @@ from heed.screening.engine.prefilter import runnable_patterns
 from heed.screening.engine.readings import Reading, is_disguise, pinyin_readings, vocabulary
 from heed.screening.engine.scope import (
     SENTENCE_KINDS,
+    ReaderWish,
     label_applied,
     marker_reaches,
     negation_reaches,
@@ -383,7 +384,9 @@ class Screener:
         entry = Entry(finding.category, "zh", finding.rule)
         hit = _Hit(entry, finding.start, finding.end, "classifier", finding.confidence)
         markers, cuts, index, whole = pending.context(self)
-        return _context_reason(pending.views.original, hit, markers, cuts, index, whole)
+        return _context_reason(
+            pending.views.original, hit, markers, cuts, index, whole, wish=self.lexicon.reader_wish
+        )
 
     def _classifier_findings(self, units: list[Unit]) -> list[Finding | None]:
         """Units no lexicon hit touches (sentences, clause windows, runs of short sentences:
@@ -713,7 +716,9 @@ class Screener:
         markers, cuts, index, whole = pending.context(self)
         kept: list[_Hit] = []
         for hit in hits:
-            reason = _context_reason(original, hit, markers, cuts, index, whole)
+            reason = _context_reason(
+                original, hit, markers, cuts, index, whole, wish=self.lexicon.reader_wish
+            )
             if reason is None:
                 kept.append(hit)
             else:
@@ -1342,10 +1347,13 @@ def _context_reason(
     cuts: tuple[_Cuts, _Cuts, list[tuple[int, int]]],
     index: tuple[list[int], list[int]] | None = None,
     whole: dict[str, str] | None = None,
+    *,
+    wish: ReaderWish,
 ) -> str | None:
     """The context rule that makes the hit lawful, if any (its ``context:<id>``). ``index``
     (marker starts in order, and the markers' positions in that order) narrows the markers
-    checked to those near the hit; the answer is the same."""
+    checked to those near the hit; the answer is the same. ``wish``: the lexicon's
+    reader's-wish guard (a negation framing "you wouldn't want" clears nothing)."""
     category = hit.entry.category
     sentence = cuts[0].around(hit.start)
     clause = cuts[1].around(hit.start)
@@ -1393,8 +1401,8 @@ def _context_reason(
                 continue
             if inside and _a_not_a(original, start):
                 continue
-            if _rhetorical(original, start, end):
-                continue
+            if wish.frames(original, start, end):
+                continue  # "You wouldn't want your boss to find out": a wish, not a promise
             target = hit.end if inside else hit.start
             gap = original[end:target]
             if inside:
@@ -1432,27 +1440,6 @@ def _unspelled(marker: str, pattern: str) -> bool:
     電話不會停 is the pattern 电话不会停)."""
     read = "".join(simplified(marker)).lower()
     return read not in pattern.replace("\\x27", "'").lower()
-
-
-# "You wouldn't want your boss to find out", 你也不会想让你领导知道吧: a veiled threat put as the
-# reader's own wish, not a negation of what follows. Not when the wish is reported ("I understand
-# you don't want us to call your work", 我理解你不想…).
-_RHETORICAL_BEFORE = re.compile(
-    r"(?<!understand )(?<!know )(?<!said )(?<!appreciate )(?<!that )(?<!if )"
-    r"\b(?:you|u)\s+(?:really\s+|surely\s+|certainly\s+)?$"
-    r"|(?<!理解)(?<!知道)(?<!明白)(?<!如果)你(?:也|肯定|应该|总|一定)?$",
-    re.IGNORECASE,
-)
-_RHETORICAL_AFTER = re.compile(r"\s*(?:want|wanna|like|想)", re.IGNORECASE)
-
-
-def _rhetorical(original: str, start: int, end: int) -> bool:
-    """Whether the negation at ``[start, end)`` frames the reader's wish ("you wouldn't want",
-    你不会想): see ``_RHETORICAL_BEFORE``."""
-    return bool(
-        _RHETORICAL_AFTER.match(original, end)
-        and _RHETORICAL_BEFORE.search(original, max(0, start - 24), start)
-    )
 
 
 def _a_not_a(original: str, start: int) -> bool:
