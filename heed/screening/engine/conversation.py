@@ -4,11 +4,11 @@ A threat split over two texts ("We will tell your" / "employer about the debt on
 each text alone. So a message that passes alone, or that alone is only held for review, is
 screened again joined after the last messages sent to the same contact point on the same channel
 shortly before it (the caller looks them up: which ones, and how far back, is the caller's
-rule). What that finds in the message — a finding
-that reaches into it, with its span cut to it and ``|conversation`` added to its rule — is what
-the message adds to the conversation; a finding that lies wholly in the earlier messages was
-theirs and is not counted again. The message's own findings stay; the verdict is the stricter
-of the two (a message held alone that completes a threat read on is blocked).
+rule). What that finds in the message — a finding that reaches into it, with its span cut to it
+and ``|conversation`` added to its rule — is what the message adds to the conversation; a finding
+that lies wholly in the earlier messages was theirs and is not counted again. The message's own
+findings stay; the verdict is the stricter of the two (a message held alone that completes a
+threat read on is blocked).
 
 Each finding also says which earlier messages it arises with (the ones its span reaches into, or,
 for a finding wholly in this message that only the earlier words make a finding, all of them), so

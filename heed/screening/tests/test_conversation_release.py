@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -224,6 +224,26 @@ def test_a_completing_message_sent_before_the_window_does_not_stop_the_release(
     released = services.message_release(actor=people["qa"], message=held, note="Ok.", at=MORNING)
     assert released.status == "sent"
     assert bodies(outbox) == [FIRST_HALF, HELD_HALF]
+
+
+def test_a_held_message_the_accounts_facts_now_make_unlawful_is_blocked_at_release(
+    people: dict[str, Any], outbox: Path, packs_active: None
+) -> None:
+    account = AccountFactory(assigned_collector=people["lead"], litigation_status="approved")
+    phone = make_contact_point(account.debtor, "+8613812341234")
+    held = send(people["lead"], account, phone, "We met at the office. We may file a lawsuit.")
+    assert (held.status, held.reason) == ("held_review", "P14")
+    # Since it was held the debt became time-barred: suing on it is never lawful.
+    type(account).objects.filter(pk=account.pk).update(time_barred_on=date(2020, 1, 1))
+    with pytest.raises(ApplicationError) as caught:
+        services.message_release(actor=people["qa"], message=held, note="Ok.", at=MORNING)
+    assert caught.value.code == "content_blocked"
+    assert "(P8)" in caught.value.message
+    held.refresh_from_db()
+    assert (held.status, held.reason) == ("blocked_content", "P14, P8")
+    event = AuditEvent.objects.get(action="message.blocked_at_release", target_id=str(held.pk))
+    assert (event.changes["with_conversation"], event.changes["arises_with"]) == (False, [])
+    assert bodies(outbox) == []
 
 
 def test_the_api_and_the_review_page_refuse_the_release_clearly(
