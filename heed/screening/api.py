@@ -46,6 +46,13 @@ class CheckIn(Schema):
     account: StrictInt | None = Field(
         default=None, description="Account id: decides gated categories"
     )
+    contact_point: StrictInt | None = Field(
+        default=None,
+        description="Contact point id (of the account's debtor; needs account and a message "
+        "channel: sms, email, letter, voicemail, im): the text is screened as sending it there "
+        "would, run on after the last messages sent to it on that channel in the last "
+        f"{services.CONVERSATION_WINDOW_MINUTES} minutes",
+    )
 
 
 class FindingOut(Schema):
@@ -55,6 +62,11 @@ class FindingOut(Schema):
     match: str
     rule: str
     confidence: float
+    arises_with: list[datetime] | None = Field(
+        default=None,
+        description="With contact_point: when the earlier messages this finding arises with "
+        "(read on after them) were sent; absent when the text alone has it",
+    )
 
 
 class CheckOut(Schema):
@@ -66,20 +78,28 @@ class CheckOut(Schema):
     )
 
 
-@router.post("/screening/check", response={200: CheckOut, **ERRORS})
+@router.post("/screening/check", response={200: CheckOut, **ERRORS}, exclude_none=True)
 def screening_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
     """Screen a text before it is sent. ``block``: an always-prohibited category (or a gated
     statement the account's facts make false); ``review``: a gated category without an account,
-    or a low-confidence hit; ``pass`` otherwise. Spans index the text as sent."""
+    or a low-confidence hit; ``pass`` otherwise. Spans index the text as sent. With
+    ``contact_point`` the text is screened as sending it there would decide, with the messages
+    just sent there (a threat split over two texts); a finding that arises read on after them
+    has ``arises_with``."""
     require(request, "screening.check")
-    result = services.screen_text(
+    screened = services.check_screen(
         actor=request.user,
         text=payload.text,
         language=payload.language,
         channel=payload.channel,
         account_id=payload.account,
+        contact_point_id=payload.contact_point,
     )
-    return result.as_dict()
+    checked = screened.result.as_dict()
+    for finding, times in zip(checked["findings"], screened.arises_with, strict=True):
+        if times:
+            finding["arises_with"] = list(times)
+    return checked
 
 
 # --- The lexicon (read) --------------------------------------------------------------------------

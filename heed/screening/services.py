@@ -73,6 +73,75 @@ def screen_text(
     )
 
 
+def check_screen(
+    *,
+    actor: Any,
+    text: str,
+    language: str | None = None,
+    channel: str | None = None,
+    account_id: Any = None,
+    contact_point_id: Any = None,
+) -> Conversation:
+    """:func:`screen_text` for the check API. With ``contact_point_id`` (and ``account_id`` and
+    a message channel) the text is screened as sending it there would decide: on the account's
+    facts and run on after the messages just sent to that contact point on that channel (the
+    conversation window of :func:`_conversation`); each finding then says which earlier
+    messages it arises with. The contact point must be one of the account's debtor's (the
+    account looked up within the actor's scope): the same field error for "no such contact
+    point" and "not yours"."""
+    if contact_point_id in (None, ""):
+        return conversation.alone(
+            screen_text(
+                actor=actor, text=text, language=language, channel=channel, account_id=account_id
+            )
+        )
+    _check_screenable(text, language=language, channel=channel)
+    errors: dict[str, list[str]] = {}
+    if account_id in (None, ""):
+        errors["account"] = [
+            _("Required with a contact point: its messages on this account are screened with it.")
+        ]
+    if channel not in outgoing.TEMPLATE_CHANNELS:
+        errors["channel"] = [
+            _("With a contact point, give the message channel: %(channels)s.")
+            % {"channels": ", ".join(outgoing.TEMPLATE_CHANNELS)}
+        ]
+    if errors:
+        raise ApplicationError(
+            _("The text cannot be screened."), "invalid", fields=errors, status=422
+        )
+    from heed.portfolio.selectors import debtor_contact_points
+
+    account = _account_in_scope(actor, account_id)
+    point = (
+        debtor_contact_points(account.debtor).filter(pk=int(str(contact_point_id))).first()
+        if str(contact_point_id).isdigit()
+        else None
+    )
+    if point is None:
+        raise ApplicationError(
+            _("The text cannot be screened."),
+            "invalid",
+            fields={"contact_point": [_("Not a contact point of this account's debtor.")]},
+            status=422,
+        )
+    facts = selectors.account_facts(account)
+    result = selectors.screener_get().screen(
+        text, language=language or None, channel=channel, facts=facts
+    )
+    if result.verdict == "block":
+        return conversation.alone(result)
+    return _conversation(
+        result,
+        text,
+        account=account,
+        contact_point=point,
+        channel=str(channel),
+        language=language or None,
+        facts=facts,
+    )
+
+
 def draft_screen(
     *,
     actor: Any,
@@ -90,7 +159,7 @@ def draft_screen(
     facts = selectors.account_facts(account)
     result = selectors.screener_get().screen(text, channel=channel or None, facts=facts)
     if (
-        result.verdict != "pass"
+        result.verdict == "block"
         or not channel
         or channel not in outgoing.TEMPLATE_CHANNELS
         or not str(contact_point_id or "").isdigit()
@@ -1086,7 +1155,9 @@ def _checked_message(
     result = selectors.screener_get().screen(
         screened, language=language, channel=channel, facts=facts
     )
-    if result.verdict == "pass" and contact_point is not None:
+    if result.verdict != "block" and contact_point is not None:
+        # Passed or held alone: screened with the conversation too (a held half that completes
+        # a threat read on is blocked; a reviewer could otherwise release it).
         _conversation_lock(contact_point)
         result = _conversation(
             result,
@@ -1164,10 +1235,11 @@ def _conversation(
     language: str | None,
     facts: Any,
 ) -> Conversation:
-    """``result`` (the message alone passed) with what screening the message after the last
-    ones sent on this account to ``contact_point`` on ``channel`` in the window finds in it
-    (:func:`heed.screening.engine.conversation.with_conversation`). Sending and the compose
-    box's live screening both ask this."""
+    """``result`` (the message alone passed or was held for review) with what screening the
+    message after the last ones sent on this account to ``contact_point`` on ``channel`` in the
+    window before now finds in it (:func:`heed.screening.engine.conversation.with_conversation`).
+    Sending, releasing a held message, the compose box's live screening and the check API ask
+    this. Only messages sent count: a held one (the one being released, too) is not among them."""
     since = timezone.now() - timedelta(minutes=CONVERSATION_WINDOW_MINUTES)
     earlier = list(
         OutgoingMessage.objects.filter(
@@ -1195,8 +1267,9 @@ def _conversation(
 def _conversation_lock(contact_point: Any) -> None:
     """Sends to one contact point wait here for each other until the one before commits, so
     each is screened with the one before it: two sent at the same instant would otherwise each
-    be screened before the other is stored as sent. Taken in the send's transaction just before
-    the conversation is looked up (a message that screening stops alone needs none).
+    be screened before the other is stored as sent. Taken in the send's (or the release's)
+    transaction just before the conversation is looked up (a message that screening blocks alone
+    needs none).
 
     ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: storing a row that refers to the contact point
     (a reply, a contact attempt, a message screening stopped) does not wait for it. SQLite has
@@ -1442,43 +1515,145 @@ def _reviewed(
 def message_release(
     *, actor: Any, message: OutgoingMessage, note: str, at: Any = None
 ) -> OutgoingMessage:
-    """A reviewer lets a held message go out: the compliance gateway is asked again now (in the
-    sender's name: the contact is theirs), then the message is handed to the adapter like any
-    other. If the gateway refuses now, the message stays held (its refusal and an audit event
-    are kept) and ``gateway_refused`` is raised, so it can be released later — never twice."""
+    """A reviewer lets a held message go out. It is screened again first, as sending it now
+    would: run on after the messages sent to its contact point on its channel in the window
+    before now (some may have gone out since it was held; a held message is not among them). If
+    that blocks it — it completes a threat with a message sent since — it never goes out: it is
+    stored as ``blocked_content`` with the new findings and an audit event, and
+    ``conversation_blocked`` is raised (a second release finds it no longer waiting). ``review``
+    now does not stop it: the reviewer is the review.
+
+    Then the compliance gateway is asked again now (in the sender's name: the contact is
+    theirs), and the message is handed to the adapter like any other. If the gateway refuses
+    now, the message stays held (its refusal and an audit event are kept) and
+    ``gateway_refused`` is raised, so it can be released later — never twice."""
     from heed.compliance.services import preflight
 
     with transaction.atomic():
         locked = _held_for_review(actor=actor, message=message, note=note)
-        sender = locked.sent_by
-        decision = preflight(
-            actor=sender,
-            account=locked.account,
-            contact_point=locked.contact_point,
-            channel=outgoing.GATEWAY_CHANNEL[locked.channel],
-            at=at,
+        refusal = _blocked_at_release(actor=actor, message=locked, note=note)
+        if refusal is None:
+            sender = locked.sent_by
+            decision = preflight(
+                actor=sender,
+                account=locked.account,
+                contact_point=locked.contact_point,
+                channel=outgoing.GATEWAY_CHANNEL[locked.channel],
+                at=at,
+            )
+            if decision.allowed:
+                locked.decision = decision
+                _reviewed(locked, actor=actor, note=note, outcome="sent", decision=decision.pk)
+                return _deliver(actor=sender, message=locked)
+            rules = ", ".join(r["rule"] for r in decision.reasons)
+            chinese = (translation.get_language() or "").startswith("zh")
+            explained = "; ".join(
+                f"{r['rule']}: {r['message_zh'] if chinese else r['message_en']}"
+                for r in decision.reasons
+            )
+            record(
+                action="message.release_refused",
+                actor=actor,
+                target=locked,
+                changes={"decision": decision.pk, "rules": rules},
+                reason=note.strip(),
+            )
+            refusal = ApplicationError(
+                _(
+                    "The compliance gateway refuses this contact now (%(rules)s); the message "
+                    "stays held."
+                )
+                % {"rules": explained},
+                "gateway_refused",
+            )
+    # Raised once the transaction has committed: what was stored stays stored.
+    raise refusal
+
+
+def _blocked_at_release(
+    *, actor: Any, message: OutgoingMessage, note: str
+) -> ApplicationError | None:
+    """The held ``message`` (locked) screened as sending it now would decide: on the account's
+    facts now and, holding its contact point's lock (:func:`_conversation_lock`) to the commit,
+    run on after the messages sent there in the window before now. ``None`` when it may go
+    (``pass`` or ``review``). Blocked: the message is stored as ``blocked_content`` with the
+    findings, the event is audited (which rules, and whether they arose with the conversation)
+    and the refusal to raise is returned."""
+    contact_point = message.contact_point
+    language = message.template_version.template.language if message.template_version else None
+    screened = f"{message.subject}\n{message.body}" if message.subject else message.body
+    facts = selectors.account_facts(message.account)
+    screened_now = conversation.alone(
+        selectors.screener_get().screen(
+            screened, language=language, channel=message.channel, facts=facts
         )
-        if decision.allowed:
-            locked.decision = decision
-            _reviewed(locked, actor=actor, note=note, outcome="sent", decision=decision.pk)
-            return _deliver(actor=sender, message=locked)
-        rules = ", ".join(r["rule"] for r in decision.reasons)
-        chinese = (translation.get_language() or "").startswith("zh")
-        explained = "; ".join(
-            f"{r['rule']}: {r['message_zh'] if chinese else r['message_en']}"
-            for r in decision.reasons
+    )
+    if screened_now.result.verdict != "block" and contact_point is not None:
+        _conversation_lock(contact_point)
+        screened_now = _conversation(
+            screened_now.result,
+            screened,
+            account=message.account,
+            contact_point=contact_point,
+            channel=message.channel,
+            language=language,
+            facts=facts,
         )
-        record(
-            action="message.release_refused",
-            actor=actor,
-            target=locked,
-            changes={"decision": decision.pk, "rules": rules},
-            reason=note.strip(),
+    result = screened_now.result
+    if result.verdict != "block":
+        return None
+    blocking = [
+        (finding, times)
+        for finding, times in zip(result.findings, screened_now.arises_with, strict=True)
+        if finding.decision == "block"
+    ]
+    with_conversation = any(times for _finding, times in blocking)
+    categories = ", ".join(sorted({finding.category for finding, _times in blocking}))
+    message.status = OutgoingMessage.Status.BLOCKED_CONTENT
+    message.screening_verdict = result.verdict
+    message.screening_findings = [f.as_dict() for f in result.findings]
+    message.lexicon_version = result.lexicon_version
+    message.reason = ", ".join(sorted({f.category for f in result.findings}))
+    message.save(
+        update_fields=[
+            "status",
+            "screening_verdict",
+            "screening_findings",
+            "lexicon_version",
+            "reason",
+        ]
+    )
+    record(
+        action="message.blocked_at_release",
+        actor=actor,
+        target=message,
+        changes={
+            "status": ["held_review", "blocked_content"],
+            "rules": [finding.rule for finding, _times in blocking],
+            "categories": categories,
+            "with_conversation": with_conversation,
+            "arises_with": sorted({t.isoformat() for _finding, times in blocking for t in times}),
+            "findings": message.screening_findings,
+        },
+        reason=note.strip(),
+    )
+    if with_conversation:
+        return ApplicationError(
+            _(
+                "Not sent: read on after the last messages sent to this contact point on this "
+                "channel, this message completes a prohibited statement (%(categories)s). It is "
+                "now blocked and cannot be released."
+            )
+            % {"categories": categories},
+            "conversation_blocked",
         )
-    raise ApplicationError(
-        _("The compliance gateway refuses this contact now (%(rules)s); the message stays held.")
-        % {"rules": explained},
-        "gateway_refused",
+    return ApplicationError(
+        _(
+            "Not sent: screening now blocks this message (%(categories)s). It is now blocked "
+            "and cannot be released."
+        )
+        % {"categories": categories},
+        "content_blocked",
     )
 
 

@@ -1,12 +1,14 @@
 """A message screened as the debtor reads it: run on after the messages sent just before it.
 
 A threat split over two texts ("We will tell your" / "employer about the debt on Monday.") passes
-each text alone. So a message that passes alone is screened again joined after the last messages
-sent to the same contact point on the same channel shortly before it (the caller looks them up:
-which ones, and how far back, is the caller's rule). What that finds in the message — a finding
-that reaches into it, with its span cut to it and ``|conversation`` added to its rule — is what
-the message adds to the conversation; a finding that lies wholly in the earlier messages was
-theirs and is not counted again.
+each text alone. So a message that passes alone, or that alone is only held for review, is
+screened again joined after the last messages sent to the same contact point on the same channel
+shortly before it (the caller looks them up: which ones, and how far back, is the caller's
+rule). What that finds in the message — a finding that reaches into it, with its span cut to it
+and ``|conversation`` added to its rule — is what the message adds to the conversation; a finding
+that lies wholly in the earlier messages was theirs and is not counted again. The message's own
+findings stay; the verdict is the stricter of the two (a message held alone that completes a
+threat read on is blocked).
 
 Each finding also says which earlier messages it arises with (the ones its span reaches into, or,
 for a finding wholly in this message that only the earlier words make a finding, all of them), so
@@ -21,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from heed.screening.engine.screener import Finding, Result
+from heed.screening.engine.screener import BLOCK, PASS, REVIEW, Finding, Result
 
 CONVERSATION_RULE = "|conversation"
 
@@ -68,8 +70,9 @@ def with_conversation(
     earlier: Sequence[Earlier],
     screen: Callable[[str], Result],
 ) -> Conversation:
-    """``result`` (``text`` alone passed) with what ``screen`` finds in ``text`` run on after
-    ``earlier`` (oldest first): the findings that reach into ``text``, cut to it."""
+    """``result`` (``text`` alone passed or was held for review) with what ``screen`` finds in
+    ``text`` run on after ``earlier`` (oldest first): the findings that reach into ``text``, cut
+    to it, added to the ones ``text`` alone has (:func:`merged`)."""
     if not earlier:
         return alone(result)
     before, spans = joined(earlier)
@@ -77,10 +80,41 @@ def with_conversation(
     found = [f for f in screen(before + text).findings if f.end > offset]
     if not found:
         return alone(result)
-    findings = tuple(_cut(finding, text, offset) for finding in found)
-    arises_with = tuple(_arises_with(finding, earlier, spans) for finding in found)
-    verdict = "block" if any(f.decision == "block" for f in findings) else "review"
-    return Conversation(replace(result, verdict=verdict, findings=findings), arises_with)
+    return merged(
+        result,
+        tuple(_cut(finding, text, offset) for finding in found),
+        tuple(_arises_with(finding, earlier, spans) for finding in found),
+    )
+
+
+def merged(
+    result: Result, found: Sequence[Finding], arises_with: Sequence[tuple[datetime, ...]]
+) -> Conversation:
+    """``result`` (the message alone: ``pass`` or ``review``) and ``found``, what the message
+    run on after the earlier ones has (cut to it; ``arises_with`` one entry per finding).
+
+    The verdict is the stricter of the two. The findings are the union: the message's own
+    first, then the conversation's that are new. One the message alone already has (the same
+    category and span) is not listed twice; if the conversation makes it stricter (``review``
+    alone, ``block`` read on), the conversation's stands in its place."""
+    findings = list(result.findings)
+    times: list[tuple[datetime, ...]] = [() for _finding in findings]
+    at = {(f.category, f.start, f.end): i for i, f in enumerate(findings)}
+    for finding, with_times in zip(found, arises_with, strict=True):
+        key = (finding.category, finding.start, finding.end)
+        if key not in at:
+            at[key] = len(findings)
+            findings.append(finding)
+            times.append(with_times)
+        elif _strictness(finding.decision) > _strictness(findings[at[key]].decision):
+            findings[at[key]] = finding
+            times[at[key]] = with_times
+    verdict = max((result.verdict, *(f.decision for f in found)), key=_strictness)
+    return Conversation(replace(result, verdict=verdict, findings=tuple(findings)), tuple(times))
+
+
+def _strictness(verdict: str) -> int:
+    return {PASS: 0, REVIEW: 1, BLOCK: 2}.get(verdict, 0)
 
 
 def _cut(finding: Finding, text: str, offset: int) -> Finding:
