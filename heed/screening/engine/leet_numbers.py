@@ -10,14 +10,15 @@ A run of digits inside a word is a number (kept as digits) when
 
 * it has three digits or more (``1034abc``, ``ref12345``): no look-alike spelling needs three
   digits in a row;
-* it starts the word and has two digits (``10am``, ``10yearold``, ``24hrs``, ``12th``), or it
-  ends the word and has two digits other than ``11`` (``e14``; ``ki11`` is ``kill``);
-* it starts the word and the letters after it are an ordinal or a unit (``1st``, ``3pm``,
-  ``5th``, ``3x``, ``5k``) or begin with a unit of time or age (``3yearold``, ``7days``).
+* it starts the word and has two digits (``10am``, ``10yearold``, ``24hrs``, ``12th``);
+* it starts the word and the letters after it are an ordinal or a unit of two letters or more
+  (``1st``, ``3pm``, ``5th``, ``5kg``) or begin with a unit of time or age (``3yearold``,
+  ``7days``).
 
 Every other digit run touching a letter is read as letters, as before: ``k1ll``, ``d1e``,
-``sh1t``, ``b1tch``, ``5hit``, ``l0ser``, ``id10t``, ``h3ll0``; so is one digit after letters,
-which a code (``m3``, ``q4``) shares with a split word's fragment (``k1 ll``).
+``sh1t``, ``b1tch``, ``5hit``, ``l0ser``, ``id10t``, ``h3ll0``, ``f33`` (fee), ``1s`` (is),
+``1D`` (ID); so are digits that end a word, which a code (``m3``, ``e14``) shares with a
+look-alike (``f33``, ``ki11``, ``k1 ll``).
 
 Pure Python, no database.
 """
@@ -27,9 +28,31 @@ from __future__ import annotations
 import re
 
 # Letters after a number that make it an ordinal, a time or an amount; the whole rest of the word.
+# No single letter: one look-alike digit and one letter is a short word as often ("1s", "1d",
+# "0k", "4m": is, id, ok, am) as a number ("5k", "3x"), and is read as letters, as before.
 NUMBER_SUFFIXES = frozenset(
-    {"st", "nd", "rd", "th", "am", "pm", "x", "k", "m", "bn", "g", "p", "d", "h", "s", "v"}
-    | {"kg", "km", "cm", "mm", "ml", "mb", "gb", "kb", "mph", "hr", "hrs", "min", "mins"}
+    {
+        "st",
+        "nd",
+        "rd",
+        "th",
+        "am",
+        "pm",
+        "bn",
+        "kg",
+        "km",
+        "cm",
+        "mm",
+        "ml",
+        "mb",
+        "gb",
+        "kb",
+        "mph",
+        "hr",
+        "hrs",
+        "min",
+        "mins",
+    }
     | {"sec", "secs", "yr", "yrs", "wk", "wks", "mo", "mos", "pc", "pcs", "ft", "lb", "lbs"}
     | {"oz", "am", "pm", "ish", "gbp", "usd", "eur", "rmb", "cny", "hkd", "aud", "cad"}
 )
@@ -51,8 +74,8 @@ def _is_number(word: str, start: int, end: int) -> bool:
     last = end
     while last < len(word) and word[last].isalnum():
         last += 1
-    at_start, at_end = start == first, end == last
-    if length == 2 and (at_start or at_end and word[start:end] != "11"):
+    at_start = start == first
+    if length == 2 and at_start:
         return True
     if at_start:
         letters = _LETTERS.match(word, end)

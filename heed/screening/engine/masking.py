@@ -17,8 +17,9 @@ which it is the lexicon's word:
   that fits no lexicon word is left as it is.
 * **doubled** — a word of the Latin view that is no English word (pyspellchecker's list, as
   :mod:`~heed.screening.engine.split_words` uses) and reads as a word of the vocabulary with one
-  doubled letter kept once (``kkill`` → ``kill``, ``diie`` → ``die``); three or more of a letter
-  are the split-word reading's (``shiiit``, ``diiie``).
+  doubled letter kept once (``kkill`` → ``kill``, ``diie`` → ``die``), unless it is written as a
+  name ("Mrs Pickett" is no "picket"); three or more of a letter are the split-word reading's
+  (``shiiit``, ``diiie``).
 
 The vocabulary: every word (letters only, three or more) of the lexicon's English phrases and
 the literal words of its English patterns. Findings on the reading point at the original word.
@@ -131,6 +132,32 @@ def _fills(word: str, vocabulary: MaskVocabulary) -> list[list[str]]:
     return [groups for _length, _candidate, groups in found[:MAX_READINGS]]
 
 
+def _doubled_edits(
+    folded: Folded, views: Views, vocabulary: MaskVocabulary
+) -> list[tuple[int, int, str]]:
+    """The doubled letters to drop (``kkill`` → ``kill``); a word written as a name (a capital,
+    then lower case: "Mrs Pickett") is a name, not a doubled "picket"."""
+    words = set(views.latin.text.split()).intersection(vocabulary.doubled)
+    if not words:
+        return []
+    source, index, original = folded.text, folded.index, views.original
+    edits: list[tuple[int, int, str]] = []
+    for form in words:
+        single = vocabulary.doubled[form]
+        cut = next(
+            (position for position, char in enumerate(single) if form[position] != char),
+            len(single),
+        )
+        for match in re.finditer(
+            rf"(?<![a-z0-9'*#@$!|]){re.escape(form)}(?![a-z0-9'*#@$|])", source
+        ):
+            written = original[index[match.start()] : index[match.end() - 1] + 1]
+            if written[:1].isupper() and written[1:].islower():
+                continue
+            edits.append((match.start() + cut, match.start() + cut + 1, ""))
+    return edits
+
+
 def _edits(
     folded: Folded, views: Views, vocabulary: MaskVocabulary
 ) -> list[list[tuple[int, int, str]]]:
@@ -138,24 +165,7 @@ def _edits(
     ``letters`` (an empty ``letters`` drops them)."""
     source = folded.text
     readings: list[list[tuple[int, int, str]]] = []
-    common: list[tuple[int, int, str]] = []
-    if vocabulary.doubled:
-        words = set(views.latin.text.split()).intersection(vocabulary.doubled)
-        for form in words:
-            single = vocabulary.doubled[form]
-            cut = (
-                next(
-                    position
-                    for position in range(len(single))
-                    if form[position] != single[position]
-                )
-                if form[: len(single)] != single
-                else len(single)
-            )
-            for match in re.finditer(
-                rf"(?<![a-z0-9'*#@$!|]){re.escape(form)}(?![a-z0-9'*#@$|])", source
-            ):
-                common.append((match.start() + cut, match.start() + cut + 1, ""))
+    common = _doubled_edits(folded, views, vocabulary)
     masked: list[tuple[re.Match[str], list[list[str]]]] = []
     if _MASK_INSIDE.search(source) is not None:
         for match in _MASKED_WORD.finditer(source):

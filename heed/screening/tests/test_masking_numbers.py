@@ -75,6 +75,7 @@ def test_masks_caught_before_stay_caught(
         "Press * then 1 to speak to an agent.",
         "We will call you at *9 today.",
         "Please see our skills* page.",
+        "Is that Mrs Pickett? We will write to you.",
     ],
 )
 def test_an_asterisk_that_masks_no_lexicon_word_passes(screener: Screener, text: str) -> None:
@@ -118,6 +119,10 @@ def test_a_number_is_not_read_as_l_in_the_second_reading() -> None:
         ("id10t", "idiot"),
         ("1d10t", "idiot"),
         ("h3ll0", "hello"),
+        ("f33", "fee"),
+        ("1s", "is"),
+        ("1d", "id"),
+        ("ki11", "kiii"),
         ("10yearold", "10yearold"),
         ("3pm", "3pm"),
         ("2nd", "2nd"),
