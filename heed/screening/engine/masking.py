@@ -61,6 +61,7 @@ class MaskVocabulary:
 
     words: frozenset[str]
     doubled: dict[str, str]
+    forms: frozenset[str]  # the keys of ``doubled`` (a set: intersected with a text's words)
 
 
 _VOCABULARIES: dict[int, tuple[weakref.ref[Lexicon], MaskVocabulary]] = {}
@@ -101,7 +102,7 @@ def _built_vocabulary(lexicon: Lexicon) -> MaskVocabulary:
             form = word[: position + 1] + word[position:]
             if form not in counts and form not in words:
                 doubled.setdefault(form, word)
-    return MaskVocabulary(frozenset(words), doubled)
+    return MaskVocabulary(frozenset(words), doubled, frozenset(doubled))
 
 
 def _fills(word: str, vocabulary: MaskVocabulary) -> list[list[str]]:
@@ -137,7 +138,7 @@ def _doubled_edits(
 ) -> list[tuple[int, int, str]]:
     """The doubled letters to drop (``kkill`` → ``kill``); a word written as a name (a capital,
     then lower case: "Mrs Pickett") is a name, not a doubled "picket"."""
-    words = set(views.latin.text.split()).intersection(vocabulary.doubled)
+    words = vocabulary.forms.intersection(views.latin.text.split())
     if not words:
         return []
     source, index, original = folded.text, folded.index, views.original
