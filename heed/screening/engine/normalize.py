@@ -35,6 +35,7 @@ from typing import Any, cast
 import opencc
 from pypinyin import Style, lazy_pinyin
 
+from heed.screening.engine.leet_numbers import is_number_digit, read_leet
 from heed.screening.engine.markup import MarkupViews, markup_views
 
 _T2S = opencc.OpenCC("t2s")
@@ -540,7 +541,7 @@ def _latin_view_full(text: str, folded: Folded | None = None) -> View:
     cleaned: list[tuple[str, Sequence[int]]] = []
     for word, positions in tokens:
         if _HAS_LETTER.search(word):
-            word = word.translate(_LEET_TABLE)
+            word = read_leet(word, _LEET_TABLE)
         if word[0] == "'" or word[-1] == "'":
             lead = len(word) - len(word.lstrip("'"))
             word = word[lead:].rstrip("'")
@@ -617,7 +618,7 @@ def _joiner_or_leet(match: re.Match[str]) -> str:
 
 
 def _leet_word(match: re.Match[str]) -> str:
-    return match.group().translate(_LEET_TABLE)
+    return read_leet(match.group(), _LEET_TABLE)
 
 
 def _joined_letters(match: re.Match[str]) -> str:
@@ -1117,6 +1118,17 @@ class Views:
                 self._cjk_alternates += (strokes,)
         return self._cjk_alternates
 
+    @property
+    def folded(self) -> Folded:
+        """The text folded (t2s, NFKC, lower case, look-alikes read) as the views read it."""
+        if self._folded is None:
+            self._folded = _folded(self.original)
+        return self._folded
+
+    def add_latin_reading(self, reading: View) -> None:
+        """One more reading of the Latin view, made elsewhere (``masking.masked_readings``)."""
+        self._latin_alternates = (*self.latin_alternates, reading)
+
     def add_cjk_reading(self, reading: View) -> None:
         """One more reading of the CJK view, made elsewhere (``readings.pinyin_reading``)."""
         self._cjk_alternates = (*self.cjk_alternates, reading)
@@ -1225,7 +1237,7 @@ def _l_word_reading(
             changed = True
             position += 2
             continue
-        if char in "1|" or (
+        if (char == "|" or char == "1" and not is_number_digit(word, position - start)) or (
             char == "i"
             and has_lower
             and position > start

@@ -25,6 +25,7 @@ from heed.screening.engine.classifier_gates import BLOCK_SCORE as CLASSIFIER_BLO
 from heed.screening.engine.classifier_gates import classifier_gate
 from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon
 from heed.screening.engine.lookbehinds import look_behind_matches
+from heed.screening.engine.masking import mask_vocabulary, masked_readings
 from heed.screening.engine.normalize import (
     View,
     Views,
@@ -35,6 +36,7 @@ from heed.screening.engine.normalize import (
     is_cjk,
     simplified,
 )
+from heed.screening.engine.pinyin_text import pinyin_text_hits
 from heed.screening.engine.prefilter import runnable_patterns
 from heed.screening.engine.readings import Reading, is_disguise, pinyin_readings, vocabulary
 from heed.screening.engine.scope import (
@@ -503,6 +505,8 @@ class Screener:
         views = build_views(text)
         for reading in pinyin_readings(views, vocabulary(self.lexicon)):
             views.add_cjk_reading(reading)
+        for latin in masked_readings(views, mask_vocabulary(self.lexicon)):
+            views.add_latin_reading(latin)
         pending = _Pending(views, language)
         if speakers:
             pending.customer, pending.third_party = speaker_spans(text)
@@ -624,9 +628,15 @@ class Screener:
         return hits
 
     def _pinyin_hits(self, views: Views) -> list[_Hit]:
-        # A pinyin hit needs Chinese in the text (see below): skip the view for Latin-only text.
-        if not len(self.lexicon.pinyin) or not views.has_cjk:
+        # A pinyin hit needs Chinese in the text (see below): skip the view for Latin-only text,
+        # unless the text is Chinese written wholly in pinyin (``pinyin_text``).
+        if not len(self.lexicon.pinyin):
             return []
+        if not views.has_cjk:
+            return [
+                _Hit(hit.entry, hit.start, hit.end, "pinyin", hit.confidence)
+                for hit in pinyin_text_hits(views.original, views.folded, self.lexicon.pinyin)
+            ]
         pinyin = views.pinyin
         if not pinyin.text:
             return []

@@ -48,6 +48,7 @@ from functools import lru_cache
 from importlib.resources import files
 from itertools import compress, product
 
+from heed.screening.engine.leet_numbers import read_leet
 from heed.screening.engine.normalize import (
     LEET,
     SHORT_FORMS,
@@ -250,7 +251,7 @@ def _lettered(source: str) -> str:
     reads them (one for one: positions are unchanged)."""
     if _DIGIT_BY_LETTER.search(source) is None:
         return source
-    return _WORD_WITH_DIGIT.sub(lambda word: word.group().translate(_DIGITS_AS_LETTERS), source)
+    return _WORD_WITH_DIGIT.sub(lambda word: read_leet(word.group(), _DIGITS_AS_LETTERS), source)
 
 
 def _located(original: str, folded: Folded, candidates: set[tuple[str, str, str]]) -> list[_Pair]:
