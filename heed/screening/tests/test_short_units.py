@@ -1,7 +1,9 @@
 """Short everyday messages (red-team audit class F01): the in-domain classifier held lawful
-short reminders for review because a few n-grams carried its score. training_v22 (short
-messages only) taught it some of them; these were all held before it. Others still are ("Pay
-by Friday.", 请尽快还款。: see data/README.md). Short threats are still held or blocked."""
+short reminders for review because a few n-grams carried its score. training_v22 and
+training_v23 (short messages only) taught it these; each was held before one of them. Others
+are still held ("Pay by Friday.", 请尽快还款。, and, since training_v23, "Your payment is
+overdue." and "Pay online today.", which training_v22 alone let pass: see data/README.md).
+Short threats are still held or blocked."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from heed.screening.engine.screener import PASS, Screener
 @pytest.mark.parametrize(
     "text",
     [
-        "Your payment is overdue.",
-        "Pay online today.",
         "Payment must be made by the deadline to avoid losing the discount.",
         "请回电。",
         "请今天还款。",
+        "您已逾期3天，请尽快处理。",
+        "您已逾期，请今天处理。",
+        "您好，我们已经三次联系您未果，请尽快回电。",
     ],
 )
 def test_everyday_short_reminders_pass(every_layer: Screener, text: str) -> None:
