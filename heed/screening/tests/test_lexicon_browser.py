@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -361,18 +362,25 @@ def test_the_api_makes_the_same_queries_however_many_ui_changes(
     author, approver = officers
     client = api_client_for(approver)
     approved_phrase(author, approver)
-    # A request just before each count: the key's "last used" time is written at most once a
-    # minute and its rate-limit row on a minute's first request, so the counted request writes
-    # neither (before, a minute boundary between the two counts added queries to the second).
-    client.get(API, {"source": "ui"})
     with CaptureQueriesContext(connection) as one:
         assert len(client.get(API, {"source": "ui"}).json()) == 1
     for phrase in ("tightwad", "cheapskate", "skinflint"):
         approved_phrase(author, approver, phrase=phrase)
-    client.get(API, {"source": "ui"})
     with CaptureQueriesContext(connection) as four:
         assert len(client.get(API, {"source": "ui"}).json()) == 4
-    assert len(four) == len(one)
+    assert len(listing_queries(four)) == len(listing_queries(one)) >= 2  # page and count at least
+
+
+def listing_queries(captured: CaptureQueriesContext) -> list[str]:
+    """The queries a request made, less the API key's bookkeeping: its rate-limit row is
+    inserted on a minute's first request and its "last used" time written at most once a
+    minute, so a minute boundary between two counts changed them (a warm-up request before
+    each count still left a window, seen in CI: 10 queries against 7)."""
+    return [
+        query["sql"]
+        for query in captured.captured_queries
+        if not re.search(r"users_apikey|SAVEPOINT", query["sql"], re.IGNORECASE)
+    ]
 
 
 # --- Retire, withdraw, reject through the screens ------------------------------------------------
