@@ -26,6 +26,7 @@ from heed.screening.engine.classifier_gates import classifier_gate
 from heed.screening.engine.lexicon import Compiled, ContextRule, Entry, Lexicon
 from heed.screening.engine.lookbehinds import look_behind_matches
 from heed.screening.engine.masking import mask_vocabulary, masked_readings
+from heed.screening.engine.mixed_pinyin import own_characters
 from heed.screening.engine.normalize import (
     View,
     Views,
@@ -660,6 +661,8 @@ class Screener:
                     continue  # "made" in English text is not 妈的: pinyin only in Chinese context
                 if has_latin and not _latin_edges_clear(views.original, surface, start, end):
                     continue
+                if has_latin and not own_characters(cjk.text, pinyin, begin, end_index, compiled):
+                    continue  # 「谢谢ni」 is no 卸你 (``mixed_pinyin``)
                 if not has_latin and _PINYIN_STOP.search(views.original, start, end):
                     continue  # read across a comma or full stop: 「议，或认」 is no 一伙人
                 syllables = len(compiled.surface)
