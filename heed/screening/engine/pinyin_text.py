@@ -12,7 +12,10 @@ phrase's pinyin key then counts only from a syllable boundary to a syllable boun
 syllables of each word as the longest-first split makes them), never across a number or
 sentence punctuation; a phrase of two syllables only in the insult and slur categories (as for
 pure homophones: "xie xie ni", thank you, is no 卸你); the hit asks for what the pinyin layer
-asks of Latin pinyin (confidence 0.9 at most).
+asks of Latin pinyin (confidence 0.9 at most). A text of exactly two syllables is read only
+when it is wholly one insult or slur ("sha bi" alone), not written as a name ("Sha Bi") and with
+no common English word in it ("made", "ma de"). The lexicon's patterns read such a text through
+its reading in ideographs (``pinyin_text_reading``).
 
 An English text qualifies only if every word of it is a pinyin syllable sequence ("he can hang
 on a long ban"): rare, and then a hit needs a Chinese phrase's whole pinyin on syllable
@@ -41,10 +44,18 @@ MIN_SYLLABLES = 3
 # phrase of two syllables counts only in the categories the pinyin layer reads two-syllable
 # homophones for (insults and slurs: 「sha bi」, 「lao lai」), not as 卸你 in "xie xie ni".
 SHORT_CATEGORIES = frozenset({"P3", "P17"})
+# A text of exactly two syllables counts only when it is wholly one phrase of
+# SHORT_CATEGORIES ("sha bi" alone), not written as a name ("Sha Bi") and with no common
+# English word in it ("ma de", "made", "long zi"): a greeting ("ni hao", "xie xie") is in no
+# such category.
+SHORT_TEXT_SYLLABLES = 2
 CONFIDENCE = 0.9
 # Words and what separates them, in the folded text (lower case, tone marks folded, ü → v).
 _TOKEN = re.compile(r"[a-z0-9]+|[.,!?;:\n。，！？；：]")
 _BREAK = "|"
+# Words as written in the original (a name is capitalised) and as folded (tone digits apart).
+_WORD = re.compile(r"[^\W\d_]+")
+_LETTERS = re.compile(r"[a-z]+")
 
 
 @lru_cache(maxsize=1)
@@ -96,14 +107,23 @@ class PinyinHit:
     confidence: float
 
 
-def pinyin_text_hits(original: str, folded: Folded, automaton: Any) -> list[PinyinHit]:
-    """The pinyin layer's hits in ``original`` read as Chinese written in pinyin (see the
-    module's text); empty when it is not such a text."""
-    source, index = folded.text, folded.index
-    letters: list[str] = []  # the syllables' letters, breaks between sentences
-    places: list[int] = []  # per letter: its folded position
-    bounds: set[int] = set()  # letter positions where a syllable starts or ends
-    count = 0
+@dataclass(frozen=True)
+class Syllables:
+    """A text read as pinyin: its syllables' letters (:data:`_BREAK` between sentences), per
+    letter its folded position, and each syllable's letters ``[start, end)``."""
+
+    text: str
+    places: tuple[int, ...]
+    spans: tuple[tuple[int, int], ...]
+
+
+def read_syllables(folded: Folded) -> Syllables | None:
+    """The folded text read as pinyin syllables; None when a word of it does not split into
+    syllables (most English texts stop at their first or second word)."""
+    source = folded.text
+    letters: list[str] = []
+    places: list[int] = []
+    spans: list[tuple[int, int]] = []
     for token in _TOKEN.finditer(source):
         word = token.group()
         if not word.isalnum() or word.isdigit():
@@ -112,18 +132,29 @@ def pinyin_text_hits(original: str, folded: Folded, automaton: Any) -> list[Piny
             continue
         parts = split_word(word)
         if parts is None:
-            return []
+            return None
         for start, end in parts:
-            bounds.add(len(letters))
+            first = len(letters)
             for position in range(start, end):
                 if word[position].isalpha():
                     letters.append(word[position])
                     places.append(token.start() + position)
-            bounds.add(len(letters))
-            count += 1
-    if count < MIN_SYLLABLES:
+            spans.append((first, len(letters)))
+    return Syllables("".join(letters), tuple(places), tuple(spans))
+
+
+def pinyin_text_hits(original: str, folded: Folded, automaton: Any) -> list[PinyinHit]:
+    """The pinyin layer's hits in ``original`` read as Chinese written in pinyin (see the
+    module's text); empty when it is not such a text."""
+    read = read_syllables(folded)
+    if read is None:
         return []
-    text = "".join(letters)
+    if len(read.spans) == SHORT_TEXT_SYLLABLES:
+        return _whole_text_hits(original, folded, read, automaton)
+    if len(read.spans) < MIN_SYLLABLES:
+        return []
+    text, places, index = read.text, read.places, folded.index
+    bounds = {place for span in read.spans for place in span}
     hits: list[PinyinHit] = []
     for end_index, compiled_all in automaton.iter(text):
         for compiled in compiled_all:
@@ -137,3 +168,29 @@ def pinyin_text_hits(original: str, folded: Folded, automaton: Any) -> list[Piny
             confidence = min(CONFIDENCE, compiled.entry.confidence)
             hits.append(PinyinHit(compiled.entry, start, end, confidence))
     return hits
+
+
+def _whole_text_hits(
+    original: str, folded: Folded, read: Syllables, automaton: Any
+) -> list[PinyinHit]:
+    """A text of two syllables that is wholly one insult or slur (「sha bi」, 「lao lai」; see
+    :data:`SHORT_TEXT_SYLLABLES`)."""
+    key = read.text.strip(_BREAK)
+    if _BREAK in key:
+        return []  # "sha. bi": two sentences
+    words = _WORD.findall(original)
+    if all(word[:1].isupper() and word[1:] == word[1:].lower() for word in words):
+        return []  # written as a name: "Sha Bi", "Lao Lai"
+    from heed.screening.engine.split_words import WORD_COUNT, english_counts
+
+    counts = english_counts()
+    if any(counts.get(word, 0) >= WORD_COUNT for word in _LETTERS.findall(folded.text)):
+        return []  # an English word: "made", "can fei", "long zi"
+    first = read.spans[0][0]
+    last = read.spans[-1][1] - 1
+    start, end = folded.index[read.places[first]], folded.index[read.places[last]] + 1
+    return [
+        PinyinHit(compiled.entry, start, end, min(CONFIDENCE, compiled.entry.confidence))
+        for compiled in automaton.get(key, ())
+        if compiled.entry.category in SHORT_CATEGORIES and len(compiled.surface) == 2
+    ]

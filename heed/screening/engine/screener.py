@@ -38,6 +38,7 @@ from heed.screening.engine.normalize import (
     simplified,
 )
 from heed.screening.engine.pinyin_text import pinyin_text_hits
+from heed.screening.engine.pinyin_text_reading import pinyin_text_readings
 from heed.screening.engine.prefilter import runnable_patterns
 from heed.screening.engine.readings import Reading, is_disguise, pinyin_readings, vocabulary
 from heed.screening.engine.scope import (
@@ -505,6 +506,8 @@ class Screener:
         language = language or detect_language(text)
         views = build_views(text)
         for reading in pinyin_readings(views, vocabulary(self.lexicon)):
+            views.add_cjk_reading(reading)
+        for reading in pinyin_text_readings(views, vocabulary(self.lexicon)):
             views.add_cjk_reading(reading)
         for latin in masked_readings(views, mask_vocabulary(self.lexicon)):
             views.add_latin_reading(latin)
