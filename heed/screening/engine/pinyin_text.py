@@ -176,8 +176,13 @@ def _whole_text_hits(
     """A text of two syllables that is wholly one insult or slur (「sha bi」, 「lao lai」; see
     :data:`SHORT_TEXT_SYLLABLES`)."""
     key = read.text.strip(_BREAK)
-    if _BREAK in key:
-        return []  # "sha. bi": two sentences
+    found = [
+        compiled
+        for compiled in automaton.get(key, ())
+        if compiled.entry.category in SHORT_CATEGORIES and len(compiled.surface) == 2
+    ]
+    if not found:
+        return []  # most two-word texts ("ni hao", "a man") stop here
     words = _WORD.findall(original)
     if all(word[:1].isupper() and word[1:] == word[1:].lower() for word in words):
         return []  # written as a name: "Sha Bi", "Lao Lai"
@@ -191,6 +196,5 @@ def _whole_text_hits(
     start, end = folded.index[read.places[first]], folded.index[read.places[last]] + 1
     return [
         PinyinHit(compiled.entry, start, end, min(CONFIDENCE, compiled.entry.confidence))
-        for compiled in automaton.get(key, ())
-        if compiled.entry.category in SHORT_CATEGORIES and len(compiled.surface) == 2
+        for compiled in found
     ]
