@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from heed.core.roles import Role
 from heed.portfolio.tests.conftest import field_keys  # noqa: F401  (autouse: PII keys)
@@ -372,7 +372,17 @@ def test_the_contact_points_choice_needs_the_check_permission(
 # --- In Chinese -------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def language_kept() -> Iterator[None]:
+    """The user's language a request activates stays active in this thread after it (the
+    middleware does not undo it): put back the one before, for the tests that run next."""
+    before = translation.get_language()
+    yield
+    translation.activate(before)
+
+
 @pytest.mark.django_db
+@pytest.mark.usefixtures("language_kept")
 def test_the_page_says_it_in_chinese(
     make_user: Callable[..., Any],
     lead: Any,
