@@ -449,6 +449,21 @@ def usable_template_versions(channel: str | None = None) -> list[TemplateVersion
     return list(versions.select_related("template").order_by("template__code"))
 
 
+def check_contact_points(user: Any, account_id: Any) -> list[Any]:
+    """The contact points the check page offers for ``account_id``: its debtor's, if the account
+    is in the user's scope (none for a missing account and for one not theirs alike)."""
+    from heed.core.errors import NotFound
+    from heed.portfolio.selectors import account_get_for_user, debtor_contact_points
+
+    if not str(account_id or "").isdigit():
+        return []
+    try:
+        account = account_get_for_user(user, int(str(account_id)))
+    except NotFound:
+        return []
+    return list(debtor_contact_points(account.debtor).order_by("pk"))
+
+
 def outgoing_for_account(account: Any) -> Any:
     return OutgoingMessage.objects.filter(account=account).select_related(
         "template_version__template", "sent_by", "reviewed_by"

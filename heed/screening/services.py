@@ -110,14 +110,8 @@ def check_screen(
         raise ApplicationError(
             _("The text cannot be screened."), "invalid", fields=errors, status=422
         )
-    from heed.portfolio.selectors import debtor_contact_points
-
     account = _account_in_scope(actor, account_id)
-    point = (
-        debtor_contact_points(account.debtor).filter(pk=int(str(contact_point_id))).first()
-        if str(contact_point_id).isdigit()
-        else None
-    )
+    point = _debtor_contact_point(account, contact_point_id)
     if point is None:
         raise ApplicationError(
             _("The text cannot be screened."),
@@ -125,20 +119,8 @@ def check_screen(
             fields={"contact_point": [_("Not a contact point of this account's debtor.")]},
             status=422,
         )
-    facts = selectors.account_facts(account)
-    result = selectors.screener_get().screen(
-        text, language=language or None, channel=channel, facts=facts
-    )
-    if result.verdict == "block":
-        return conversation.alone(result)
-    return _conversation(
-        result,
-        text,
-        account=account,
-        contact_point=point,
-        channel=str(channel),
-        language=language or None,
-        facts=facts,
+    return _screen_as_sent(
+        text, account=account, contact_point=point, channel=channel, language=language
     )
 
 
@@ -156,28 +138,52 @@ def draft_screen(
     :func:`_conversation`). Each finding says which earlier messages it arises with."""
     _check_screenable(text, language=None, channel=channel)
     account = _account_in_scope(actor, account_id)
-    facts = selectors.account_facts(account)
-    result = selectors.screener_get().screen(text, channel=channel or None, facts=facts)
-    if (
-        result.verdict == "block"
-        or not channel
-        or channel not in outgoing.TEMPLATE_CHANNELS
-        or not str(contact_point_id or "").isdigit()
-    ):
-        return conversation.alone(result)
+    # Until both are chosen (or for a contact point not of this account's debtor) the draft is
+    # screened alone, on the account's facts.
+    point = (
+        _debtor_contact_point(account, contact_point_id)
+        if channel in outgoing.TEMPLATE_CHANNELS
+        else None
+    )
+    return _screen_as_sent(
+        text, account=account, contact_point=point, channel=channel, language=None
+    )
+
+
+def _debtor_contact_point(account: Any, contact_point_id: Any) -> Any:
+    """The contact point ``contact_point_id`` if it is one of ``account``'s debtor's, else None
+    (the same for "no such contact point" and "another debtor's")."""
+    if not str(contact_point_id or "").isdigit():
+        return None
     from heed.portfolio.selectors import debtor_contact_points
 
-    # Only a contact point of this account's debtor, and only this account's messages to it.
-    point = debtor_contact_points(account.debtor).filter(pk=int(str(contact_point_id))).first()
-    if point is None:
+    return debtor_contact_points(account.debtor).filter(pk=int(str(contact_point_id))).first()
+
+
+def _screen_as_sent(
+    text: str, *, account: Any, contact_point: Any, channel: str | None, language: str | None
+) -> Conversation:
+    """``text`` screened on ``account``'s facts and, with a ``contact_point`` (of the account's
+    debtor) and a message ``channel``, run on after the messages just sent there (the
+    conversation window of :func:`_conversation`) unless it is blocked alone: as sending it
+    there would decide. The check API, the check page and the compose box ask this."""
+    facts = selectors.account_facts(account)
+    result = selectors.screener_get().screen(
+        text, language=language or None, channel=channel or None, facts=facts
+    )
+    if (
+        result.verdict == "block"
+        or contact_point is None
+        or channel not in outgoing.TEMPLATE_CHANNELS
+    ):
         return conversation.alone(result)
     return _conversation(
         result,
         text,
         account=account,
-        contact_point=point,
-        channel=channel,
-        language=None,
+        contact_point=contact_point,
+        channel=str(channel),
+        language=language or None,
         facts=facts,
     )
 

@@ -7,6 +7,7 @@ from heed.screening import lexicon_views, views
 app_name = "screening"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.check, name="check"),
+    path("check/contact-points/", views.check_contact_points, name="check_contact_points"),
     path("lexicon/", views.lexicon, name="lexicon"),
     path("lexicon/entries/", lexicon_views.lexicon_entries_list, name="lexicon_entries"),
     path(

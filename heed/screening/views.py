@@ -68,6 +68,40 @@ class CheckForm(forms.Form):
         min_value=1,
         help_text=gettext_lazy("Optional: gated categories are then decided from its facts."),
     )
+    contact_point = forms.IntegerField(
+        label=gettext_lazy("Contact point"),
+        required=False,
+        widget=forms.Select,
+    )
+
+    def __init__(self, *args: Any, points: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        contact_point = self.fields["contact_point"]
+        contact_point.help_text = _(
+            "Optional, with an account and a message channel: the text is screened as sending "
+            "it there would, run on after the messages sent there in the last %(minutes)d "
+            "minutes."
+        ) % {"minutes": services.CONVERSATION_WINDOW_MINUTES}
+        # Only what the page offers: whether the one posted may be screened, the service says.
+        contact_point.widget.choices = [("", "—"), *contact_point_choices(points)]
+        # Typing or changing the account loads its contact points (check_contact_points).
+        self.fields["account"].widget.attrs.update(
+            {
+                "hx-get": reverse("screening:check_contact_points"),
+                "hx-trigger": "change, keyup changed delay:500ms",
+                "hx-target": "#id_contact_point",
+                "hx-swap": "outerHTML",
+            }
+        )
+
+
+def contact_point_choices(points: list[Any]) -> list[tuple[Any, str]]:
+    """Contact points as the pages offer them: kind, the masked value and whose it is (the clear
+    value only ever through the audited reveal on the debtor's and the account's page)."""
+    return [
+        (p.pk, f"{p.get_kind_display()} {p.value_masked} ({p.get_party_role_display()})")
+        for p in points
+    ]
 
 
 class ChangeForm(forms.Form):
@@ -193,17 +227,19 @@ def _errors_above(form: forms.Form, names: tuple[str, ...]) -> None:
 
 @permission_required("screening.check")
 def check(request: HttpRequest) -> HttpResponse:
-    form = CheckForm(request.POST or None)
+    points = selectors.check_contact_points(request.user, request.POST.get("account"))
+    form = CheckForm(request.POST or None, points=points)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            result = services.screen_text(
+            screened = services.check_screen(
                 actor=request.user,
                 text=data["text"],
                 language=data["language"] or None,
                 channel=data["channel"] or None,
                 account_id=data["account"],
+                contact_point_id=data["contact_point"],
             )
         except ApplicationError as exc:
             if exc.code == "not_found":
@@ -211,11 +247,21 @@ def check(request: HttpRequest) -> HttpResponse:
             else:
                 form_errors_from(form, exc)
         else:
-            context.update(_result_context(data["text"], result))
+            context.update(
+                _result_context(data["text"], screened.result, arises_with=screened.arises_with)
+            )
     template = (
         "screening/_result.html" if request.headers.get("HX-Request") else "screening/check.html"
     )
     return render(request, template, context)
+
+
+@permission_required("screening.check")
+def check_contact_points(request: HttpRequest) -> HttpResponse:
+    """HTMX: the check page's contact-point choice for the account typed (``?account=``): that
+    account's debtor's contact points if the account is in the user's scope, else none."""
+    points = selectors.check_contact_points(request.user, request.GET.get("account"))
+    return HttpResponse(CheckForm(points=points)["contact_point"].as_widget())
 
 
 DECIDED_CHANGES_PAGE = 50
@@ -484,10 +530,8 @@ class SendForm(forms.Form):
 
     def __init__(self, *args: Any, points: list[Any], versions: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contact_point"].choices = [  # type: ignore[attr-defined]
-            (p.pk, f"{p.get_kind_display()} {p.value_masked} ({p.get_party_role_display()})")
-            for p in points
-        ]
+        to = self.fields["contact_point"]
+        to.choices = contact_point_choices(points)  # type: ignore[attr-defined]
         self.fields["template_version"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *(
