@@ -23,10 +23,15 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         language = getattr(user, "language", "") if user is not None else ""
-        if user is not None and user.is_authenticated and language:
-            translation.activate(language)
+        if user is None or not user.is_authenticated or not language:
+            return self.get_response(request)
+        # For this request only: the thread goes back to its language after the response, so
+        # nothing later on it (another request, a task, a test) speaks this user's language.
+        with translation.override(language):
             request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
-        return self.get_response(request)
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
+        return response
 
 
 class MfaRequiredMiddleware:

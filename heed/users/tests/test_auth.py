@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -148,3 +149,18 @@ def test_enrolled_user_verifies_on_the_next_sign_in(
         "auth.mfa_failed",
         "auth.mfa_verified",
     ]
+
+
+def test_the_profile_language_holds_for_the_request_only(team_alpha: Team) -> None:
+    user = UserFactory(role=Role.COLLECTOR, team=team_alpha, language="zh-hans")
+    client = Client()
+    client.force_login(user)
+    with translation.override("en"):
+        response = client.get("/")
+        after = translation.get_language()
+    assert response.status_code == 200
+    assert response["Content-Language"] == "zh-hans"
+    assert 'lang="zh-hans"' in response.content.decode()
+    # The thread is back to the language it had: a later request, task or test is not served
+    # in this user's language.
+    assert after == "en"
