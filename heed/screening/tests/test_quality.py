@@ -152,8 +152,10 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         (DATA_DIR / "holdout_v24.csv", 100, 0.80, 96, 5),
         # A month of one collection floor, as its quality inspectors see it.
         (DATA_DIR / "holdout_v25.csv", 100, 0.82, 99, 12),
+        # Life's hard moments (job loss, illness, bereavement, disputes) and the legal process.
+        (DATA_DIR / "holdout_v26.csv", 100, 0.70, 99, 9),
     ],
-    ids=[f"holdout_v{number}" for number in range(4, 26)],
+    ids=[f"holdout_v{number}" for number in range(4, 27)],
 )
 def test_independent_held_out_sets_with_all_layers(
     path: Path,
