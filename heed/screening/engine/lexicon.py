@@ -370,6 +370,9 @@ class Lexicon:
     # Per language: whether every symbol has a character outside ASCII (an ASCII text then
     # holds none of them, which ``str.isascii`` tells without reading the text).
     symbols_beyond_ascii: dict[str, bool] = field(init=False, repr=False)
+    # What other modules build from this lexicon once, by name (``readings.vocabulary``,
+    # ``masking.mask_vocabulary``): kept with the lexicon, so it goes when the lexicon goes.
+    derived: dict[str, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.cjk = ahocorasick.Automaton()

@@ -33,7 +33,6 @@ Pure Python, no database.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -64,18 +63,11 @@ class MaskVocabulary:
     forms: frozenset[str]  # the keys of ``doubled`` (a set: intersected with a text's words)
 
 
-_VOCABULARIES: dict[int, tuple[weakref.ref[Lexicon], MaskVocabulary]] = {}
-
-
 def mask_vocabulary(lexicon: Lexicon) -> MaskVocabulary:
-    """The vocabulary of ``lexicon`` (built once per lexicon object)."""
-    cached = _VOCABULARIES.get(id(lexicon))
-    if cached is not None and cached[0]() is lexicon:
-        return cached[1]
-    built = _built_vocabulary(lexicon)
-    for number in [number for number, (ref, _v) in _VOCABULARIES.items() if ref() is None]:
-        del _VOCABULARIES[number]
-    _VOCABULARIES[id(lexicon)] = (weakref.ref(lexicon), built)
+    """The vocabulary of ``lexicon`` (built once per lexicon object and kept with it)."""
+    built = lexicon.derived.get("mask_vocabulary")
+    if built is None:
+        built = lexicon.derived["mask_vocabulary"] = _built_vocabulary(lexicon)
     return built
 
 

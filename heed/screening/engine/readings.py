@@ -46,7 +46,6 @@ Pure Python, no database.
 from __future__ import annotations
 
 import re
-import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -296,7 +295,6 @@ def _collect_words(items: list[Any], words: set[str]) -> None:
     flush()
 
 
-_VOCABULARIES: dict[int, tuple[weakref.ref[Any], Vocabulary]] = {}
 # Built vocabularies by the lexicon's content (a lexicon loaded again from the same files, as
 # each test and each process does, shares one); the last few are kept.
 _BY_CONTENT: dict[str, Vocabulary] = {}
@@ -304,10 +302,10 @@ _BY_CONTENT_KEPT = 8
 
 
 def vocabulary(lexicon: Lexicon) -> Vocabulary:
-    """The lexicon's vocabulary, built once per lexicon content."""
-    cached = _VOCABULARIES.get(id(lexicon))
-    if cached is not None and cached[0]() is lexicon:
-        return cached[1]
+    """The lexicon's vocabulary, built once per lexicon content and kept with the lexicon."""
+    built = lexicon.derived.get("vocabulary")
+    if built is not None:
+        return built
     content = lexicon.content_hash
     built = _BY_CONTENT.get(content)
     if built is None:
@@ -315,9 +313,7 @@ def vocabulary(lexicon: Lexicon) -> Vocabulary:
         while len(_BY_CONTENT) >= _BY_CONTENT_KEPT:
             del _BY_CONTENT[next(iter(_BY_CONTENT))]
         _BY_CONTENT[content] = built
-    for number in [number for number, (ref, _v) in _VOCABULARIES.items() if ref() is None]:
-        del _VOCABULARIES[number]
-    _VOCABULARIES[id(lexicon)] = (weakref.ref(lexicon), built)
+    lexicon.derived["vocabulary"] = built
     return built
 
 
