@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -446,8 +444,8 @@ def check_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     fresh demo database in which FIRST_HALF was just sent to that contact point."""
     from heed.web.tests.test_browser import (
         ROOT,
-        free_port,
         migrate_and_set_up_demo,
+        running_server,
         server_env,
     )
 
@@ -467,37 +465,8 @@ def check_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
     assert done.returncode == 0, done.stderr
     sent_to = done.stdout.split()
     assert len(sent_to) == 3, done.stdout
-    port = free_port()
-    log = (tmp / "server.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/login/", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise AssertionError(f"server did not start:\n{(tmp / 'server.log').read_text()}")
-            time.sleep(0.3)
+    with running_server(env, tmp / "server.log") as base:
         yield base, found.group(1), sent_to
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
 
 
 @pytest.mark.browser

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,17 +77,12 @@ def migrate_and_set_up_demo(env: dict[str, str]) -> str:
     return result.stdout
 
 
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """(base URL, demo password) of a server running on a freshly migrated demo database."""
-    tmp = tmp_path_factory.mktemp("browser")
-    env = server_env(tmp)
-    output = migrate_and_set_up_demo(env)
-    found = re.search(r"password for all: (\S+?)\)?$", output, re.MULTILINE)
-    assert found, output
-    password = found.group(1)
+@contextmanager
+def running_server(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """A ``runserver`` process on a free loopback port with ``env``, until the block ends: its
+    base URL, once ``/login/`` answers 200 (the log is shown if it never does)."""
     port = free_port()
-    log = (tmp / "server.log").open("w")
+    log = log_path.open("w")
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -106,9 +102,9 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                raise AssertionError(f"server did not start:\n{(tmp / 'server.log').read_text()}")
+                raise AssertionError(f"server did not start:\n{log_path.read_text()}")
             time.sleep(0.3)
-        yield base, password
+        yield base
     finally:
         server.terminate()
         try:
@@ -116,6 +112,19 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """(base URL, demo password) of a server running on a freshly migrated demo database."""
+    tmp = tmp_path_factory.mktemp("browser")
+    env = server_env(tmp)
+    output = migrate_and_set_up_demo(env)
+    found = re.search(r"password for all: (\S+?)\)?$", output, re.MULTILINE)
+    assert found, output
+    password = found.group(1)
+    with running_server(env, tmp / "server.log") as base:
+        yield base, password
 
 
 def test_sign_in_switch_to_chinese_and_sign_out(demo_server: tuple[str, str]) -> None:
